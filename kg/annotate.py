@@ -1,0 +1,83 @@
+"""natasha in, our records out: sentences, tokens with lemmas and syntax, NER spans with normal forms."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from natasha import (
+    Doc,
+    MorphVocab,
+    NewsEmbedding,
+    NewsMorphTagger,
+    NewsNERTagger,
+    NewsSyntaxParser,
+    Segmenter,
+)
+
+from kg.morph import Lemmatizer, fold
+from kg.types import AnnotatedDocument, Document, NerSpan, Sentence, Token
+
+
+@dataclass(frozen=True)
+class NLP:
+    """The natasha models (~300 MB, ~1 s to load): build once per process with `load_nlp` and pass in."""
+
+    segmenter: Segmenter
+    morph_tagger: NewsMorphTagger
+    syntax_parser: NewsSyntaxParser
+    ner_tagger: NewsNERTagger
+    morph_vocab: MorphVocab
+    lemmatizer: Lemmatizer
+
+
+def load_nlp() -> NLP:
+    """Load natasha's news models from the installed wheels (no download)."""
+    embedding = NewsEmbedding()
+    vocab = MorphVocab()
+    return NLP(
+        segmenter=Segmenter(),
+        morph_tagger=NewsMorphTagger(embedding),
+        syntax_parser=NewsSyntaxParser(embedding),
+        ner_tagger=NewsNERTagger(embedding),
+        morph_vocab=vocab,
+        lemmatizer=Lemmatizer(vocab),
+    )
+
+
+def annotate(document: Document, nlp: NLP) -> AnnotatedDocument:
+    """Segment, tag, parse and NER-tag one document."""
+    doc = Doc(document.text)
+    doc.segment(nlp.segmenter)
+    doc.tag_morph(nlp.morph_tagger)
+    doc.parse_syntax(nlp.syntax_parser)
+    doc.tag_ner(nlp.ner_tagger)
+    sentences = tuple(_sentence(sent, nlp) for sent in doc.sents)
+    spans = []
+    for span in doc.spans:
+        span.normalize(nlp.morph_vocab)
+        spans.append(NerSpan(span.start, span.stop, span.type, span.text, span.normal or span.text))
+    return AnnotatedDocument(document, sentences, tuple(spans))
+
+
+def _sentence(sent, nlp: NLP) -> Sentence:
+    """Convert one natasha sentence, with heads as indexes into the sentence."""
+    tokens = []
+    for token in sent.tokens:
+        token.lemmatize(nlp.morph_vocab)
+        lemma = fold(token.lemma or token.text)
+        lemmas = (lemma, *(c for c in nlp.lemmatizer.candidates(token.text) if c != lemma))
+        head = int(token.head_id.split("_")[1]) - 1 if token.head_id else -1
+        tokens.append(
+            Token(
+                start=token.start,
+                stop=token.stop,
+                text=token.text,
+                lemma=lemma,
+                pos=token.pos or "",
+                feats=tuple(sorted((token.feats or {}).items())),
+                head=head,
+                rel=token.rel or "",
+                lemmas=lemmas,
+            )
+        )
+    return Sentence(sent.start, sent.stop, sent.text, tuple(tokens))

@@ -1,0 +1,1 @@
+"""Extraction stages: pure functions from an annotated document to mentions, relations and statements."""

@@ -1,0 +1,86 @@
+"""Entity mentions from natasha's NER spans and the lemma-based gazetteer matcher, merged into one list."""
+
+from __future__ import annotations
+
+import bisect
+from dataclasses import replace
+
+from kg.gazetteer import Gazetteer
+from kg.morph import fold
+from kg.types import (
+    ORGANIZATION,
+    PERSON,
+    PLACE,
+    AnnotatedDocument,
+    Mention,
+    NerSpan,
+    Sentence,
+)
+
+NER_CLASS = {"PER": PERSON, "ORG": ORGANIZATION, "LOC": PLACE}
+
+
+def find_mentions(adoc: AnnotatedDocument, gazetteer: Gazetteer) -> list[Mention]:
+    """Every entity mention of a document, sorted by offset; nested mentions are kept."""
+    known = _gazetteer_mentions(adoc.sentences, gazetteer)
+    mentions = list(known)
+    for span in adoc.spans:
+        if not _plausible(span):
+            continue
+        overlapping = [m for m in known if m.start < span.stop and span.start < m.stop]
+        if any(m.start <= span.start and span.stop <= m.stop for m in overlapping):
+            continue  # the gazetteer already names this stretch, with a better class
+        if any(not (span.start <= m.start and m.stop <= span.stop) for m in overlapping):
+            continue  # crossing spans: trust the gazetteer
+        mentions.append(_ner_mention(span, gazetteer))
+    starts = [s.start for s in adoc.sentences]
+    return sorted(
+        (_with_sentence(m, starts) for m in mentions), key=lambda m: (m.start, -m.stop, m.key)
+    )
+
+
+def _gazetteer_mentions(sentences: tuple[Sentence, ...], gazetteer: Gazetteer) -> list[Mention]:
+    """Mentions of known names, in any case form."""
+    found = []
+    for sentence in sentences:
+        tokens = sentence.tokens
+        for match in gazetteer.match(tokens):
+            start, stop = tokens[match.start].start, tokens[match.stop - 1].stop
+            entry = match.entry
+            found.append(
+                Mention(
+                    start=start,
+                    stop=stop,
+                    text=_slice(sentence, start, stop),
+                    cls=entry.cls,
+                    normal=entry.label_ru,
+                    key=entry.iri,
+                    iri=entry.iri,
+                    origin="gazetteer",
+                )
+            )
+    return found
+
+
+def _ner_mention(span: NerSpan, gazetteer: Gazetteer) -> Mention:
+    """A mention from a natasha span, linked when the gazetteer knows its normal form."""
+    entry = gazetteer.lookup(span.normal)
+    if entry is not None and (entry.cls == PERSON) == (span.type == "PER"):
+        return Mention(span.start, span.stop, span.text, entry.cls, entry.label_ru, entry.iri, entry.iri, "ner")
+    cls = NER_CLASS[span.type]
+    return Mention(span.start, span.stop, span.text, cls, span.normal, f"{cls}:{fold(span.normal)}", "", "ner")
+
+
+def _plausible(span: NerSpan) -> bool:
+    """False for spans that cannot be names: no capital letter, or a single character."""
+    return span.type in NER_CLASS and len(span.text) > 1 and any(c.isupper() for c in span.text)
+
+
+def _slice(sentence: Sentence, start: int, stop: int) -> str:
+    """The document text [start, stop) cut from its sentence."""
+    return sentence.text[start - sentence.start : stop - sentence.start]
+
+
+def _with_sentence(mention: Mention, sentence_starts: list[int]) -> Mention:
+    """The mention with the index of the sentence it sits in."""
+    return replace(mention, sentence=bisect.bisect_right(sentence_starts, mention.start) - 1)

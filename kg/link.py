@@ -1,0 +1,44 @@
+"""Linking: mentions grouped into entities with deterministic IRIs (gazetteer ids first, else class + name)."""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from dataclasses import replace
+
+from slugify import slugify
+
+from kg.gazetteer import Gazetteer
+from kg.types import Entity, Mention
+from kg.vocab import entity_iri
+
+
+def link(mentions: list[Mention], gazetteer: Gazetteer) -> tuple[list[Mention], list[Entity]]:
+    """Mentions with their entity IRI filled in, and one Entity per IRI, sorted."""
+    groups: dict[str, list[Mention]] = defaultdict(list)
+    for mention in mentions:
+        groups[mention.key].append(mention)
+    iri_of: dict[str, str] = {}
+    entities: dict[str, Entity] = {}
+    for key, group in groups.items():
+        entity = _entity(group, gazetteer)
+        iri_of[key] = entity.iri
+        entities.setdefault(entity.iri, entity)
+    linked = [replace(m, iri=iri_of[m.key]) for m in mentions]
+    return linked, sorted(entities.values(), key=lambda e: e.iri)
+
+
+def _entity(group: list[Mention], gazetteer: Gazetteer) -> Entity:
+    """The entity a group of coreferent mentions names."""
+    iri = next((m.iri for m in group if m.iri), "")
+    entry = gazetteer.entries.get(iri) if iri else None
+    if entry is not None:
+        return Entity(entry.iri, entry.cls, entry.label_ru, entry.label_en, entry.same_as, True)
+    label = _label(group)
+    cls = group[0].cls
+    return Entity(entity_iri(cls.lower(), slugify(label) or "x"), cls, label)
+
+
+def _label(group: list[Mention]) -> str:
+    """The fullest normal form: most words, then most frequent, then alphabetical."""
+    counts = Counter(m.normal for m in group)
+    return min(counts, key=lambda n: (-len(n.split()), -counts[n], n))

@@ -1,0 +1,201 @@
+"""One document's results as RDF quads in its own named graph, with offsets, evidence and provenance."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+
+from pyoxigraph import Literal, NamedNode, Quad, RdfFormat, Triple, serialize
+from rdflib.namespace import OWL, RDF, RDFS, XSD
+
+from kg.gazetteer import Gazetteer
+from kg.types import DocResult, Evidence, Relation
+from kg.vocab import KG, NIF, PROV, SCHEMA, doc_graph, doc_iri, span_iri
+
+PREFIXES = {
+    "kg": str(KG),
+    "kgr": "https://w3id.org/kg-news/id/",
+    "rdf": str(RDF),
+    "rdfs": str(RDFS),
+    "owl": str(OWL),
+    "xsd": str(XSD),
+    "skos": "http://www.w3.org/2004/02/skos/core#",
+    "schema": str(SCHEMA),
+    "nif": str(NIF),
+    "prov": str(PROV),
+    "geo": "http://www.w3.org/2003/01/geo/wgs84_pos#",
+    "wd": "http://www.wikidata.org/entity/",
+    "gn": "https://sws.geonames.org/",
+}
+# Gazetteer links whose targets get a type and a label in the same graph, so every node shown has a name.
+LINKS = (str(KG.locatedIn), str(KG.capitalOf), str(KG.memberOf))
+TYPE, LABEL = NamedNode(str(RDF.type)), NamedNode(str(RDFS.label))
+_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+_DATETIME = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:\d{2})?$")
+
+
+def n(iri: str) -> NamedNode:
+    """A named node for a full IRI or a kg local name."""
+    return NamedNode(iri if ":" in iri else str(KG) + iri)
+
+
+def integer(value: int) -> Literal:
+    return Literal(str(value), datatype=NamedNode(str(XSD.nonNegativeInteger)))
+
+
+def decimal(value: float) -> Literal:
+    return Literal(f"{value:.2f}", datatype=NamedNode(str(XSD.decimal)))
+
+
+def doc_quads(result: DocResult, gazetteer: Gazetteer) -> list[Quad]:
+    """Every quad for one document, in its named graph, sorted."""
+    triples = [*_document(result), *_sentences(result), *_mentions(result), *_entities(result, gazetteer)]
+    for relation in result.relations:
+        triples.extend(_relation(result, relation))
+    for node in result.nodes:
+        triples.append(Triple(n(node.iri), TYPE, n(node.cls)))
+        if node.label_ru:
+            triples.append(Triple(n(node.iri), LABEL, Literal(node.label_ru, language="ru")))
+        if node.label_en:
+            triples.append(Triple(n(node.iri), LABEL, Literal(node.label_en, language="en")))
+        for fact in node.facts:
+            triples.extend(_relation(result, fact))
+    graph = NamedNode(doc_graph(result.document.id))
+    return sorted({Quad(t.subject, t.predicate, t.object, graph) for t in triples}, key=str)
+
+
+def to_nquads(quads: list[Quad]) -> bytes:
+    """N-Quads bytes: how results travel between processes and into the store."""
+    return serialize(quads, format=RdfFormat.N_QUADS)
+
+
+def _document(result: DocResult) -> list[Triple]:
+    """The article node: types, metadata, text and the entities it mentions."""
+    doc = result.document
+    s = NamedNode(doc_iri(doc.id))
+    triples = [
+        Triple(s, TYPE, n("Document")),
+        Triple(s, TYPE, n(str(SCHEMA.NewsArticle))),
+        Triple(s, TYPE, n(str(NIF.Context))),
+        Triple(s, n(str(SCHEMA.inLanguage)), Literal(doc.language)),
+        Triple(s, n(str(NIF.isString)), Literal(doc.text)),
+        Triple(s, n("contentHash"), Literal(hashlib.sha256(doc.text.encode()).hexdigest())),
+    ]
+    if doc.title:
+        triples.append(Triple(s, n(str(SCHEMA.headline)), Literal(doc.title, language=doc.language)))
+    if doc.source:
+        triples.append(Triple(s, n("source"), Literal(doc.source)))
+    if _DATE.match(doc.date):
+        triples.append(Triple(s, n(str(SCHEMA.datePublished)), Literal(doc.date, datatype=n(str(XSD.date)))))
+    elif _DATETIME.match(doc.date):
+        triples.append(
+            Triple(s, n(str(SCHEMA.datePublished)), Literal(doc.date, datatype=n(str(XSD.dateTime))))
+        )
+    if doc.url:
+        triples.append(Triple(s, n(str(SCHEMA.url)), _url(doc.url)))
+    for iri in sorted({m.iri for m in result.mentions}):
+        triples.append(Triple(s, n("mentions"), NamedNode(iri)))
+    return triples
+
+
+def _url(url: str) -> NamedNode | Literal:
+    """The URL as an IRI, or as an xsd:anyURI literal when it is not a valid IRI."""
+    try:
+        return NamedNode(url)
+    except ValueError:
+        return Literal(url, datatype=n(str(XSD.anyURI)))
+
+
+def _span(doc_id: str, text: str, start: int, stop: int, cls: str) -> list[Triple]:
+    """A NIF string of the document: offsets, anchor text and context."""
+    s = NamedNode(span_iri(doc_id, start, stop))
+    return [
+        Triple(s, TYPE, n(cls)),
+        Triple(s, n(str(NIF.beginIndex)), integer(start)),
+        Triple(s, n(str(NIF.endIndex)), integer(stop)),
+        Triple(s, n(str(NIF.anchorOf)), Literal(text[start:stop])),
+        Triple(s, n(str(NIF.referenceContext)), NamedNode(doc_iri(doc_id))),
+    ]
+
+
+def _sentences(result: DocResult) -> list[Triple]:
+    doc = result.document
+    return [t for start, stop in result.sentences for t in _span(doc.id, doc.text, start, stop, str(NIF.Sentence))]
+
+
+def _sentence_iri(result: DocResult, index: int) -> NamedNode:
+    start, stop = result.sentences[index]
+    return NamedNode(span_iri(result.document.id, start, stop))
+
+
+def _mentions(result: DocResult) -> list[Triple]:
+    """Each mention with its offsets, the entity it names and the sentence it sits in."""
+    doc = result.document
+    triples = []
+    for m in result.mentions:
+        triples.extend(_span(doc.id, doc.text, m.start, m.stop, "Mention"))
+        s = NamedNode(span_iri(doc.id, m.start, m.stop))
+        triples.append(Triple(s, n("refersTo"), NamedNode(m.iri)))
+        triples.append(Triple(s, n("origin"), Literal(m.origin)))
+        if m.sentence >= 0:
+            triples.append(Triple(s, n("sentence"), _sentence_iri(result, m.sentence)))
+    return triples
+
+
+def _entities(result: DocResult, gazetteer: Gazetteer) -> list[Triple]:
+    """Self-contained entity descriptions: gazetteer facts, or class and label, plus named link targets."""
+    triples = []
+    for entity in result.entities:
+        s = NamedNode(entity.iri)
+        if entity.in_gazetteer:
+            facts = gazetteer.facts(entity.iri)
+            triples.extend(facts)
+            for fact in facts:
+                if fact.predicate.value in LINKS:
+                    triples.extend(
+                        t for t in gazetteer.facts(fact.object.value) if t.predicate in (TYPE, LABEL)
+                    )
+            continue
+        triples.append(Triple(s, TYPE, n(entity.cls)))
+        triples.append(Triple(s, LABEL, Literal(entity.label_ru, language="ru")))
+        if entity.label_en:
+            triples.append(Triple(s, LABEL, Literal(entity.label_en, language="en")))
+        triples.extend(Triple(s, n(str(OWL.sameAs)), NamedNode(iri)) for iri in entity.same_as)
+    return triples
+
+
+def _object(relation: Relation) -> NamedNode | Literal:
+    if not relation.datatype:
+        return n(relation.object)
+    if relation.datatype == "ru":
+        return Literal(relation.object, language="ru")
+    return Literal(relation.object, datatype=NamedNode(str(XSD) + relation.datatype))
+
+
+def _relation(result: DocResult, relation: Relation) -> list[Triple]:
+    """The fact itself and, when it was read from text, a reified evidence record."""
+    fact = Triple(n(relation.subject), n(relation.predicate), _object(relation))
+    if relation.evidence is None:
+        return [fact]
+    return [fact, *_evidence(result, fact, relation.evidence)]
+
+
+def _evidence(result: DocResult, fact: Triple, ev: Evidence) -> list[Triple]:
+    doc_id = result.document.id
+    digest = hashlib.sha1(f"{fact}|{ev.start}|{ev.stop}|{ev.rule}".encode()).hexdigest()[:12]
+    s = NamedNode(f"{doc_iri(doc_id)}#evidence-{digest}")
+    triples = [
+        Triple(s, TYPE, n("Evidence")),
+        Triple(s, n(str(RDF.subject)), fact.subject),
+        Triple(s, n(str(RDF.predicate)), fact.predicate),
+        Triple(s, n(str(RDF.object)), fact.object),
+        Triple(s, n(str(NIF.beginIndex)), integer(ev.start)),
+        Triple(s, n(str(NIF.endIndex)), integer(ev.stop)),
+        Triple(s, n("rule"), Literal(ev.rule)),
+        Triple(s, n("confidence"), decimal(ev.confidence)),
+        Triple(s, n(str(PROV.wasDerivedFrom)), NamedNode(doc_iri(doc_id))),
+    ]
+    if ev.sentence >= 0:
+        triples.append(Triple(s, n("sentence"), _sentence_iri(result, ev.sentence)))
+    triples.extend(Triple(s, n("cue"), Literal(cue, language="ru")) for cue in ev.cues)
+    return triples

@@ -1,0 +1,122 @@
+"""Namespaces and IRIs: the kg ontology as a closed rdflib namespace, and the deterministic IRI scheme."""
+
+from __future__ import annotations
+
+from rdflib import Namespace, URIRef
+from rdflib.namespace import DefinedNamespace
+
+BASE = "https://w3id.org/kg-news/"
+ID = BASE + "id/"
+GRAPH = BASE + "graph/"
+ONTOLOGY_GRAPH = GRAPH + "ontology"
+BUILD_GRAPH = GRAPH + "build"
+
+WD = Namespace("http://www.wikidata.org/entity/")
+GN = Namespace("https://sws.geonames.org/")
+SCHEMA = Namespace("https://schema.org/")
+NIF = Namespace("http://persistence.uni-leipzig.org/nlp2rdf/ontologies/nif-core#")
+GEO = Namespace("http://www.w3.org/2003/01/geo/wgs84_pos#")
+PROV = Namespace("http://www.w3.org/ns/prov#")
+
+
+class KG(DefinedNamespace):
+    """The kg ontology (`ontology/kg.ttl`); an undeclared term raises AttributeError."""
+
+    _NS = Namespace(BASE + "ontology#")
+    _fail = True
+
+    # classes: documents and text
+    Document: URIRef
+    Sentence: URIRef
+    Mention: URIRef
+    Evidence: URIRef
+    Statement: URIRef
+    # classes: entities
+    Entity: URIRef
+    Agent: URIRef
+    Person: URIRef
+    Organization: URIRef
+    MediaOutlet: URIRef
+    InternationalOrganization: URIRef
+    Location: URIRef
+    Country: URIRef
+    City: URIRef
+    Region: URIRef
+    Place: URIRef
+    BorderCrossing: URIRef
+    DryPort: URIRef
+    SpecialEconomicZone: URIRef
+    Currency: URIRef
+    Initiative: URIRef
+    Occupation: URIRef
+    Position: URIRef
+    Sector: URIRef
+    # classes: events and n-ary facts
+    Event: URIRef
+    Visit: URIRef
+    Summit: URIRef
+    Meeting: URIRef
+    Forum: URIRef
+    Cooperation: URIRef
+    Build: URIRef
+
+    # document and text
+    mentions: URIRef
+    refersTo: URIRef
+    sentence: URIRef
+    origin: URIRef
+    contentHash: URIRef
+    source: URIRef
+    reportedBy: URIRef
+    # evidence
+    evidence: URIRef
+    rule: URIRef
+    confidence: URIRef
+    cue: URIRef
+    # entities
+    locatedIn: URIRef
+    capitalOf: URIRef
+    memberOf: URIRef
+    nationality: URIRef
+    occupation: URIRef
+    holdsPosition: URIRef
+    positionIn: URIRef
+    role: URIRef
+    worksFor: URIRef
+    headquarteredIn: URIRef
+    isoAlpha2: URIRef
+    isoAlpha3: URIRef
+    isoNumeric: URIRef
+    currencyCode: URIRef
+    population: URIRef
+    demonym: URIRef
+    matchName: URIRef
+    # events, statements, cooperation
+    participant: URIRef
+    location: URIRef
+    date: URIRef
+    speaker: URIRef
+    quote: URIRef
+    aboutSector: URIRef
+    cooperatesWith: URIRef
+    supportedBy: URIRef
+
+
+def entity_iri(kind: str, slug: str) -> str:
+    """The IRI of an entity: kind is 'wd', 'gn' or a lower-case class name."""
+    return f"{ID}{kind}/{slug}"
+
+
+def doc_iri(doc_id: str) -> str:
+    """The IRI of a document."""
+    return f"{ID}doc/{doc_id}"
+
+
+def doc_graph(doc_id: str) -> str:
+    """The named graph that holds what was extracted from one document."""
+    return f"{GRAPH}doc/{doc_id}"
+
+
+def span_iri(doc_id: str, start: int, stop: int) -> str:
+    """A NIF string IRI for characters [start, stop) of a document (RFC 5147 fragment)."""
+    return f"{doc_iri(doc_id)}#char={start},{stop}"
