@@ -1,0 +1,162 @@
+"""`kg eval`: precision, recall and F1 of our extraction and linking against annotated corpora."""
+
+from __future__ import annotations
+
+import json
+from collections import defaultdict
+from collections.abc import Iterable, Iterator
+from pathlib import Path
+
+from kg.pipeline import Context, extract, load_context
+from kg.annotate import annotate
+from kg.types import COARSE, DocResult, Document
+
+WIKIDATA = "http://www.wikidata.org/entity/"
+# Gold entity types per coarse type and per our class, for each corpus (see ../shared/eval/README.md).
+COARSE_GOLD = {
+    "nerel": {
+        "PER": {"PERSON"},
+        "LOC": {"COUNTRY", "CITY", "STATE_OR_PROVINCE", "LOCATION", "DISTRICT"},
+        "ORG": {"ORGANIZATION"},
+    },
+    "factru": {"PER": {"Person"}, "LOC": {"Location", "LocOrg"}, "ORG": {"Org"}},
+}
+CLASS_GOLD = {
+    "nerel": {
+        "Person": {"PERSON"},
+        "Country": {"COUNTRY"},
+        "City": {"CITY"},
+        "Region": {"STATE_OR_PROVINCE"},
+        "Place": {"LOCATION", "DISTRICT"},
+        "Organization": {"ORGANIZATION"},
+    },
+    "factru": {"Person": {"Person"}, "Organization": {"Org"}},
+}
+# Our organisation subclasses count as Organization when scoring by class.
+CLASS_OF = {"MediaOutlet": "Organization", "InternationalOrganization": "Organization"}
+
+Span = tuple[int, int]
+
+
+def read_gold(path: Path, limit: int | None = None) -> Iterator[dict]:
+    """Gold documents from a JSONL file in the ../shared/eval format."""
+    with path.open(encoding="utf-8") as handle:
+        for number, line in enumerate(handle):
+            if limit is not None and number >= limit:
+                return
+            if line.strip():
+                yield json.loads(line)
+
+
+def gold_spans(record: dict, types: set[str]) -> set[Span]:
+    """Continuous gold entity spans of the given types (discontinuous ones are dropped)."""
+    return {
+        (e["start"], e["end"])
+        for e in record["entities"]
+        if e["type"] in types and not e.get("fragments") and e.get("layer") in (None, "object")
+    }
+
+
+def predicted(result: DocResult, natasha_spans: Iterable, kind: str) -> set[Span]:
+    """Our spans of one coarse type (kind 'PER'/'LOC'/'ORG') or one class name."""
+    if kind in COARSE.values():
+        return {(m.start, m.stop) for m in result.mentions if COARSE[m.cls] == kind and m.origin != "coref"}
+    return {(m.start, m.stop) for m in result.mentions if CLASS_OF.get(m.cls, m.cls) == kind and m.origin != "coref"}
+
+
+class Tally:
+    """True positives and totals for exact and overlapping span matches."""
+
+    def __init__(self) -> None:
+        self.counts: dict[str, int] = defaultdict(int)
+
+    def add(self, pred: set[Span], gold: set[Span]) -> None:
+        self.counts["pred"] += len(pred)
+        self.counts["gold"] += len(gold)
+        self.counts["tp"] += len(pred & gold)
+        self.counts["tp_pred_overlap"] += sum(any(_overlap(p, g) for g in gold) for p in pred)
+        self.counts["tp_gold_overlap"] += sum(any(_overlap(p, g) for p in pred) for g in gold)
+
+    def scores(self) -> dict:
+        c = self.counts
+        exact = prf(c["tp"], c["pred"], c["tp"], c["gold"])
+        overlap = prf(c["tp_pred_overlap"], c["pred"], c["tp_gold_overlap"], c["gold"])
+        return {**exact, "overlap": overlap, "support": c["gold"], "predicted": c["pred"]}
+
+
+def prf(tp_p: int, n_pred: int, tp_r: int, n_gold: int) -> dict:
+    """Precision, recall and F1, rounded to three places."""
+    p = tp_p / n_pred if n_pred else 0.0
+    r = tp_r / n_gold if n_gold else 0.0
+    f = 2 * p * r / (p + r) if p + r else 0.0
+    return {"precision": round(p, 3), "recall": round(r, 3), "f1": round(f, 3)}
+
+
+def _overlap(a: Span, b: Span) -> bool:
+    return a[0] < b[1] and b[0] < a[1]
+
+
+def evaluate_file(path: Path, ctx: Context | None = None, limit: int | None = None) -> dict:
+    """Scores of our pipeline and of natasha's NER alone on one gold file."""
+    ctx = ctx or load_context()
+    records = list(read_gold(path, limit))
+    corpus = records[0]["dataset"] if records else "nerel"
+    ours = {kind: Tally() for kind in [*COARSE_GOLD[corpus], *CLASS_GOLD[corpus]]}
+    natasha = {kind: Tally() for kind in COARSE_GOLD[corpus]}
+    linked = correct = 0
+    for record in records:
+        adoc = annotate(Document(id=str(record["id"]), text=record["text"]), ctx.nlp)
+        result = extract(adoc, ctx)
+        for kind, tally in ours.items():
+            types = COARSE_GOLD[corpus].get(kind) or CLASS_GOLD[corpus][kind]
+            tally.add(predicted(result, adoc.spans, kind), gold_spans(record, types))
+        for kind, tally in natasha.items():
+            spans = {(s.start, s.stop) for s in adoc.spans if s.type == kind}
+            tally.add(spans, gold_spans(record, COARSE_GOLD[corpus][kind]))
+        n, ok = _linking(record, result)
+        linked += n
+        correct += ok
+    return {
+        "corpus": corpus,
+        "documents": len(records),
+        "entities": {kind: tally.scores() for kind, tally in ours.items()},
+        "natasha": {kind: tally.scores() for kind, tally in natasha.items()},
+        "linking": {"accuracy": round(correct / linked, 3) if linked else 0.0, "n": linked},
+    }
+
+
+def _linking(record: dict, result: DocResult) -> tuple[int, int]:
+    """Gold mentions with a Wikidata id, and how many of them we link to that id."""
+    same_as = {e.iri: set(e.same_as) for e in result.entities}
+    ours = {(m.start, m.stop): same_as.get(m.iri, set()) for m in result.mentions}
+    total = correct = 0
+    for link in record["links"]:
+        if link.get("kb") != "Wikidata" or not link.get("id"):
+            continue
+        entity = record["entities"][link["entity"]]
+        if entity.get("fragments"):
+            continue
+        total += 1
+        correct += WIKIDATA + link["id"] in ours.get((entity["start"], entity["end"]), set())
+    return total, correct
+
+
+def render(scores: dict) -> str:
+    """The scores as a plain-text table."""
+    lines = [f"{scores['corpus']}: {scores['documents']} documents", ""]
+    header = f"{'':14} {'P':>6} {'R':>6} {'F1':>6}   {'P~':>6} {'R~':>6} {'F1~':>6}  {'gold':>5}"
+    lines += ["ours (exact; ~ = overlapping)", header]
+    lines += [_row(kind, s) for kind, s in scores["entities"].items()]
+    lines += ["", "natasha NER alone", header]
+    lines += [_row(kind, s) for kind, s in scores["natasha"].items()]
+    link = scores["linking"]
+    lines += ["", f"linking accuracy (gold mentions with a Wikidata id): {link['accuracy']:.3f} of {link['n']}"]
+    return "\n".join(lines)
+
+
+def _row(kind: str, s: dict) -> str:
+    o = s["overlap"]
+    return (
+        f"{kind:14} {s['precision']:6.3f} {s['recall']:6.3f} {s['f1']:6.3f}   "
+        f"{o['precision']:6.3f} {o['recall']:6.3f} {o['f1']:6.3f}  {s['support']:5d}"
+    )
