@@ -14,6 +14,8 @@ from natasha import (
     Segmenter,
 )
 
+from natasha.doc import DocSent, DocToken
+
 from kg.morph import Lemmatizer, fold
 from kg.types import AnnotatedDocument, Document, NerSpan, Sentence, Token
 
@@ -47,7 +49,7 @@ def load_nlp() -> NLP:
 def annotate(document: Document, nlp: NLP) -> AnnotatedDocument:
     """Segment, tag, parse and NER-tag one document."""
     doc = Doc(document.text)
-    doc.segment(nlp.segmenter)
+    _segment(doc, nlp.segmenter)
     doc.tag_morph(nlp.morph_tagger)
     doc.parse_syntax(nlp.syntax_parser)
     doc.tag_ner(nlp.ner_tagger)
@@ -57,6 +59,18 @@ def annotate(document: Document, nlp: NLP) -> AnnotatedDocument:
         span.normalize(nlp.morph_vocab)
         spans.append(NerSpan(span.start, span.stop, span.type, span.text, span.normal or span.text))
     return AnnotatedDocument(document, sentences, tuple(spans))
+
+
+def _segment(doc: Doc, segmenter: Segmenter) -> None:
+    """Tokens and sentences, where a line break always ends a sentence (titles and paragraphs have no period)."""
+    doc.tokens = [DocToken(t.start, t.stop, t.text) for t in segmenter.tokenize(doc.text)]
+    doc.sents = []
+    offset = 0
+    for line in doc.text.split("\n"):
+        for sent in segmenter.sentenize(line):
+            doc.sents.append(DocSent(offset + sent.start, offset + sent.stop, sent.text))
+        offset += len(line) + 1
+    doc.envelop_sent_tokens()
 
 
 def _sentence(sent, nlp: NLP) -> Sentence:

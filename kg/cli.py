@@ -94,3 +94,92 @@ def evaluate(gold: Path, fmt: str, limit: int | None) -> None:
 
     scores = evaluate_file(gold, limit=limit)
     click.echo(json.dumps(scores, ensure_ascii=False, indent=2) if fmt == "json" else render(scores))
+
+
+@main.command()
+@store_option
+@click.option("--host", default="127.0.0.1", show_default=True,
+              help="Interface to listen on; anything but loopback exposes the graph to the network.")
+@click.option("--port", type=click.IntRange(1, 65535), default=7878, show_default=True)
+def serve(store_dir: Path, host: str, port: int) -> None:
+    """Serve the built store read-only over SPARQL 1.1 Protocol (Oxigraph server, with its query page)."""
+    from kg.serve import serve as run_server
+
+    try:
+        code = run_server(store_dir, host, port)
+    except FileNotFoundError as error:
+        raise click.ClickException(str(error)) from error
+    sys.exit(code)
+
+
+@main.command()
+@click.argument("url")
+@store_option
+@click.option("--auth", type=click.Choice(["basic", "digest", "none"]),
+              help="HTTP auth with KG_PUSH_USER / KG_PUSH_PASSWORD [default: basic if KG_PUSH_USER is set].")
+@click.option("--format", "fmt", type=click.Choice(["nt", "ttl"]), default="nt", show_default=True,
+              help="Body of each PUT: N-Triples or Turtle.")
+@click.option("--dry-run", is_flag=True, help="List each graph and its triple count; send nothing.")
+@click.option("--batch", type=click.IntRange(min=1), default=64, show_default=True,
+              help="Graphs read and serialized at a time.")
+@click.option("--quiet", is_flag=True, help="No progress bar or summary.")
+def push(
+    url: str, store_dir: Path, auth: str | None, fmt: str, dry_run: bool, batch: int, quiet: bool
+) -> None:
+    """PUT each named graph to a SPARQL 1.1 Graph Store endpoint URL (…/store, …/sparql-graph-crud-auth)."""
+    from kg.push import PushError, check_url, credentials, plan
+    from kg.push import push as run_push
+    from kg.query import open_readonly
+
+    try:
+        check_url(url)
+        db = open_readonly(store_dir)
+        if dry_run:
+            graphs = plan(db)
+            for graph in graphs:
+                click.echo(f"{graph.iri}\t{graph.triples}")
+        else:
+            graphs = run_push(db, url, auth=credentials(auth), fmt=fmt, batch=batch, progress=not quiet)
+    except (PushError, FileNotFoundError, OSError) as error:
+        raise click.ClickException(str(error)) from error
+    if not quiet:
+        verb = "would push" if dry_run else "pushed"
+        triples = sum(g.triples for g in graphs)
+        click.echo(f"{verb} {len(graphs)} graphs, {triples} triples to {url}", err=True)
+
+
+def _names(value: str) -> tuple[str, ...]:
+    """A comma-separated option as a tuple of names."""
+    return tuple(name.strip() for name in value.split(",") if name.strip())
+
+
+@main.command()
+@store_option
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path),
+              default=DEFAULT_OUT / "graph.html", show_default=True, help="The HTML file to write.")
+@click.option("--lang", type=click.Choice(["ru", "en"]), default="ru", show_default=True,
+              help="Language of labels and of the page.")
+@click.option("--max-nodes", type=click.IntRange(min=0), default=2000, show_default=True,
+              help="Keep at most N nodes, the most central (PageRank).")
+@click.option("--classes", default="", help="Only nodes of these classes, e.g. Person,City.")
+@click.option("--sectors", default="", help="Only nodes connected to these sectors, e.g. energy,water.")
+@click.option("--min-degree", type=click.IntRange(min=0), default=0, show_default=True,
+              help="Only nodes with at least N links.")
+@click.option("--documents", is_flag=True, help="Also show documents and statements.")
+@click.option("--communities", is_flag=True, help="Colour nodes by Louvain community.")
+def viz(store_dir: Path, output: Path, lang: str, max_nodes: int, classes: str, sectors: str,
+        min_degree: int, documents: bool, communities: bool) -> None:
+    """Write the interactive graph of the built store as one offline HTML page."""
+    from kg import viz as graph_viz
+    from kg.query import open_readonly
+
+    try:
+        db = open_readonly(store_dir)
+    except (FileNotFoundError, OSError) as error:
+        raise click.ClickException(str(error)) from error
+    stats = graph_viz.write_html(
+        db, output, lang=lang, max_nodes=max_nodes, classes=_names(classes), sectors=_names(sectors),
+        min_degree=min_degree, documents=documents, communities=communities,
+    )
+    left_out = f", {stats.omitted} less central nodes left out" if stats.omitted else ""
+    click.echo(f"{stats.nodes} nodes, {stats.edges} edges{left_out} → {output}", err=True)

@@ -42,3 +42,11 @@ def _label(group: list[Mention]) -> str:
     """The fullest normal form: most words, then most frequent, then alphabetical."""
     counts = Counter(m.normal for m in group)
     return min(counts, key=lambda n: (-len(n.split()), -counts[n], n))
+
+
+def referenced_entities(iris: set[str], known: list[Entity], gazetteer: Gazetteer) -> list[Entity]:
+    """Gazetteer entities that facts point to without a mention (a nationality from «казахстанский»)."""
+    have = {e.iri for e in known}
+    extra = [gazetteer.entries[i] for i in sorted(iris - have) if i in gazetteer.entries]
+    added = [Entity(e.iri, e.cls, e.label_ru, e.label_en, e.same_as, True) for e in extra]
+    return sorted([*known, *added], key=lambda e: e.iri)

@@ -16,13 +16,19 @@ from tqdm import tqdm
 from kg import gazetteer as gazetteer_module
 from kg import rdf, store
 from kg.annotate import NLP, annotate, load_nlp
-from kg.extract.coref import resolve_surnames
+from kg.extract.appositions import apposition_facts, find_appositions, roles_by_person
+from kg.extract.cooperation import Issuers, cooperation
+from kg.extract.coref import resolve_role_nouns, resolve_surnames
 from kg.extract.entities import find_mentions
+from kg.extract.events import find_events
+from kg.extract.sectors import SectorTagger, load_sectors, sentence_sectors
+from kg.extract.source import reported_by
+from kg.extract.statements import find_statements, statement_facts
 from kg.files import write_atomic
 from kg.gazetteer import Gazetteer
 from kg.ingest import read_documents
-from kg.link import link
-from kg.types import BuildReport, DocResult, Document, IngestError
+from kg.link import link, referenced_entities
+from kg.types import AnnotatedDocument, BuildReport, DocResult, Document, IngestError
 from kg.vocab import doc_graph
 
 BATCH = 256  # documents per store load: bounds memory, amortises bulk_load
@@ -40,23 +46,49 @@ class Context:
 
     nlp: NLP
     gazetteer: Gazetteer
+    sectors: SectorTagger
+    issuers: Issuers
 
 
 def load_context() -> Context:
-    """Load the natasha models and the gazetteer."""
-    return Context(load_nlp(), gazetteer_module.load())
+    """Load the natasha models, the gazetteer and the sector scheme."""
+    gazetteer = gazetteer_module.load()
+    return Context(load_nlp(), gazetteer, load_sectors(), Issuers(gazetteer))
 
 
 def process(document: Document, ctx: Context) -> DocResult:
     """Everything we extract from one document, linked and ready for RDF."""
-    adoc = annotate(document, ctx.nlp)
+    return extract(annotate(document, ctx.nlp), ctx)
+
+
+def extract(adoc: AnnotatedDocument, ctx: Context) -> DocResult:
+    """Mentions, entities, relations, events, statements and sectors of an annotated document."""
+    doc = adoc.document
     mentions = resolve_surnames(find_mentions(adoc, ctx.gazetteer))
     mentions, entities = link(mentions, ctx.gazetteer)
+    by_iri = {e.iri: e for e in entities}
+    appositions = find_appositions(adoc, mentions, ctx.gazetteer)
+    relations, nodes = apposition_facts(appositions, by_iri)
+    skip = [(a.start, a.person_span[0]) for a in appositions]
+    mentions = resolve_role_nouns(adoc.sentences, mentions, roles_by_person(appositions), skip)
+    said = find_statements(adoc, mentions)
+    statement_nodes, statement_relations, infos = statement_facts(adoc, said, mentions, ctx.sectors)
+    nationality = {r.subject: r.object for r in relations if r.predicate == "nationality"}
+    classes = {e.iri: e.cls for e in entities}
+    coop_nodes, coop_relations = cooperation(infos, mentions, classes, nationality, ctx.gazetteer, ctx.issuers)
+    relations += statement_relations + coop_relations
+    relations += sentence_sectors(adoc.sentences, doc.id, ctx.sectors)
+    relations += reported_by(adoc, mentions)
+    nodes += statement_nodes + coop_nodes + find_events(adoc, mentions, by_iri, ctx.gazetteer)
+    targets = {r.object for r in relations} | {f.object for n in nodes for f in n.facts}
+    entities = referenced_entities(targets, entities, ctx.gazetteer)
     return DocResult(
-        document=document,
+        document=doc,
         sentences=tuple((s.start, s.stop) for s in adoc.sentences),
         mentions=tuple(mentions),
         entities=tuple(entities),
+        relations=tuple(relations),
+        nodes=tuple(nodes),
         tokens=sum(len(s.tokens) for s in adoc.sentences),
     )
 
@@ -112,6 +144,7 @@ def write_outputs(db: store.Store, out: Path, report: BuildReport) -> None:
     for fmt in GRAPH_FILES:
         store.write(db, out / f"graph.{fmt}", fmt, quads)
     viz.write_html(db, out / "graph.html")
+    viz.write_tables(viz.project(db), out)
     report.triples = len({q.triple for q in quads})
     report.classes = {
         row["class"].value.rsplit("#", 1)[1]: int(row["n"].value) for row in store.query(db, CLASS_COUNTS)

@@ -134,6 +134,7 @@ class Evidence:
     rule: str
     confidence: float
     cues: tuple[str, ...] = ()
+    args: tuple[tuple[int, int], tuple[int, int]] | None = None  # subject and object spans as written
 
 
 @dataclass(frozen=True, slots=True)

@@ -31,6 +31,7 @@ class KG(DefinedNamespace):
     Mention: URIRef
     Evidence: URIRef
     Statement: URIRef
+    Quotation: URIRef
     # classes: entities
     Entity: URIRef
     Agent: URIRef

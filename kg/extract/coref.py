@@ -1,11 +1,12 @@
-"""Coreference inside one document: a surname alone refers to the full name met nearest before it."""
+"""Coreference inside one document: surnames and role nouns refer back to a person named in full."""
 
 from __future__ import annotations
 
 from dataclasses import replace
 
+from kg.extract.roles import COMMENTATORS, ROLES
 from kg.morph import fold
-from kg.types import PERSON, Mention
+from kg.types import PERSON, Mention, Sentence
 
 
 def resolve_surnames(mentions: list[Mention]) -> list[Mention]:
@@ -26,3 +27,45 @@ def _full_name_for(mention: Mention, full: list[Mention]) -> Mention | None:
     if before:
         return before[-1]
     return candidates[0] if candidates else None
+
+
+def resolve_role_nouns(
+    sentences: tuple[Sentence, ...],
+    mentions: list[Mention],
+    roles: dict[str, set[str]],
+    skip: list[tuple[int, int]],
+) -> list[Mention]:
+    """Mentions for role nouns («эксперт», «блогер», «министр») that refer back to a person of the document.
+
+    `roles` gives the role head nouns each person was described with; `skip` holds character spans (the
+    appositions themselves) where a role noun describes a name rather than refers to one.
+    """
+    people = sorted((m for m in mentions if m.cls == PERSON), key=lambda m: m.start)
+    taken = [(m.start, m.stop) for m in mentions] + skip
+    found = []
+    for s, sentence in enumerate(sentences):
+        for token in sentence.tokens:
+            noun = token.lemma
+            if noun not in ROLES or token.pos != "NOUN" or token.feat("Number") == "Plur":
+                continue
+            if any(a <= token.start < b for a, b in taken):
+                continue
+            target = _antecedent(noun, token.start, people, roles)
+            if target is not None:
+                found.append(
+                    Mention(token.start, token.stop, token.text, PERSON, noun, target.key, target.iri, "coref", s)
+                )
+    return sorted([*mentions, *found], key=lambda m: (m.start, -m.stop, m.key))
+
+
+def _antecedent(noun: str, at: int, people: list[Mention], roles: dict[str, set[str]]) -> Mention | None:
+    """The nearest person before `at` the noun fits, else the first after it (a title's «мнение эксперта»)."""
+
+    def fits(person: Mention) -> bool:
+        described = roles.get(person.iri, set())
+        return noun in described or (noun in COMMENTATORS and bool(described & COMMENTATORS))
+
+    before = [p for p in people if p.start < at and fits(p)]
+    if before:
+        return before[-1]
+    return next((p for p in people if p.start > at and fits(p)), None)

@@ -9,8 +9,8 @@ from pathlib import Path
 
 from pyoxigraph import Literal, RdfFormat, parse
 
-from kg.types import Token
-from kg.vocab import KG
+from kg.types import Evidence, Relation, Sentence, Token
+from kg.vocab import KG, span_iri
 
 SECTORS_TTL = Path(__file__).resolve().parents[2] / "ontology" / "sectors.ttl"
 SKOS_PREF = "http://www.w3.org/2004/02/skos/core#prefLabel"
@@ -85,3 +85,26 @@ def load_sectors(path: Path = SECTORS_TTL) -> SectorTagger:
         elif triple.predicate.value == SKOS_PREF and triple.object.language:
             labels[subject][triple.object.language] = triple.object.value
     return SectorTagger(dict(cues), dict(labels))
+
+
+def sector_relations(subject: str, sentence: int, hits: list[SectorHit]) -> list[Relation]:
+    """`subject kg:aboutSector sector` for each hit, with the cue words as evidence."""
+    relations = []
+    for hit in hits:
+        confidence = min(0.5 + 0.15 * len(hit.cues), 0.95)
+        evidence = Evidence(
+            sentence, hit.cues[0][0], hit.cues[-1][1], "sector-cue", confidence,
+            cues=tuple(dict.fromkeys(text for _, _, text in hit.cues)),
+        )
+        relations.append(Relation(subject, "aboutSector", hit.sector, evidence))
+    return relations
+
+
+def sentence_sectors(sentences: Sequence[Sentence], doc_id: str, tagger: SectorTagger) -> list[Relation]:
+    """Sector tags of every sentence of a document."""
+    relations = []
+    for index, sentence in enumerate(sentences):
+        hits = tagger.tag(sentence.tokens)
+        if hits:
+            relations.extend(sector_relations(span_iri(doc_id, sentence.start, sentence.stop), index, hits))
+    return relations

@@ -1,0 +1,160 @@
+"""Appositions before a name: «президента Китая Си Цзиньпина», «казахстанский блогер Расул Рысмамбетов».
+
+They give a person's post (a Position in an organisation or country), occupation and nationality.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from slugify import slugify
+
+from kg.extract.roles import POSITIONS, english, head, match_role, russian
+from kg.extract.spans import MentionIndex
+from kg.gazetteer import Gazetteer
+from kg.types import (
+    COUNTRY,
+    PERSON,
+    AnnotatedDocument,
+    Entity,
+    Evidence,
+    Mention,
+    Node,
+    Relation,
+    Sentence,
+)
+from kg.vocab import entity_iri
+
+WINDOW = 6  # tokens between a role noun and the name it describes
+ORG_CLASSES = {"Organization", "MediaOutlet", "InternationalOrganization", "Country", "City", "Region"}
+SKIP_POS = {"ADJ", "NOUN", "PROPN", "ADP", "CCONJ", "DET", "NUM"}
+SMALL = {"of", "and", "the"}
+
+
+@dataclass(frozen=True, slots=True)
+class Apposition:
+    """A role phrase describing a person, with the organisation or country it is in."""
+
+    person: str  # IRI
+    role: str  # role key in kg.extract.roles
+    org: Mention | None
+    nationality: str  # country IRI from a demonym, or ''
+    start: int  # character span of the whole apposition, name included
+    stop: int
+    sentence: int
+    role_span: tuple[int, int]
+    person_span: tuple[int, int]
+
+
+def find_appositions(
+    adoc: AnnotatedDocument, mentions: list[Mention], gazetteer: Gazetteer
+) -> list[Apposition]:
+    """Every role phrase standing right before a person's name."""
+    index = MentionIndex(adoc.sentences, mentions)
+    found = []
+    for s, sentence in enumerate(adoc.sentences):
+        for first, stop, mention in index.in_sentence(s):
+            if mention.cls == PERSON and mention.origin != "coref":
+                appo = _before(sentence, s, first, mention, index, gazetteer)
+                if appo is not None:
+                    found.append(appo)
+    return found
+
+
+def _before(
+    sentence: Sentence, s: int, first: int, person: Mention, index: MentionIndex, gazetteer: Gazetteer
+) -> Apposition | None:
+    """The apposition ending right before the token `first`, if there is one."""
+    tokens = sentence.tokens
+    org = None
+    end = first
+    left = index.ending_at(s, first)
+    if left is not None and left[2].cls in ORG_CLASSES:
+        org = left[2]
+        end = left[0]
+    for start in range(end - 1, max(-1, end - 1 - WINDOW), -1):
+        token = tokens[start]
+        if token.pos not in SKIP_POS:
+            return None
+        role = match_role(tokens, start)
+        if role is None:
+            continue
+        role_stop, key = role
+        if role_stop < end and not all(t.pos in SKIP_POS for t in tokens[role_stop:end]):
+            return None
+        nationality, begin = _demonym_before(tokens, start, gazetteer)
+        return Apposition(
+            person=person.iri,
+            role=key,
+            org=org,
+            nationality=nationality,
+            start=tokens[begin].start,
+            stop=person.stop,
+            sentence=s,
+            role_span=(token.start, tokens[(end if org else role_stop) - 1].stop),
+            person_span=(person.start, person.stop),
+        )
+    return None
+
+
+def _demonym_before(tokens, start: int, gazetteer: Gazetteer) -> tuple[str, int]:
+    """A country adjective among the two words before a role noun («известный казахстанский блогер»)."""
+    for i in range(start - 1, max(-1, start - 3), -1):
+        if tokens[i].pos != "ADJ":
+            break
+        entry = gazetteer.demonym(tokens[i])
+        if entry is not None and entry.cls == COUNTRY:
+            return entry.iri, i
+    return "", start
+
+
+def apposition_facts(
+    appositions: list[Apposition], entities: dict[str, Entity]
+) -> tuple[list[Relation], list[Node]]:
+    """Relations (post, occupation, nationality, workplace) and the Position/Occupation nodes they need."""
+    relations: list[Relation] = []
+    nodes: dict[str, Node] = {}
+    for appo in appositions:
+        ev = Evidence(appo.sentence, appo.start, appo.stop, "apposition", 0.9, args=(appo.person_span, appo.role_span))
+        occupation = _occupation_node(appo.role)
+        nodes[occupation.iri] = occupation
+        org = entities.get(appo.org.iri) if appo.org is not None else None
+        if appo.role in POSITIONS and org is not None:
+            position = _position_node(appo.role, appo.org, org, occupation.iri)
+            nodes[position.iri] = position
+            relations.append(Relation(appo.person, "holdsPosition", position.iri, ev))
+            org_ev = Evidence(appo.sentence, appo.start, appo.stop, "apposition", 0.85,
+                              args=(appo.person_span, (appo.org.start, appo.org.stop)))
+            relations.append(Relation(appo.person, "worksFor", org.iri, org_ev))
+        else:
+            relations.append(Relation(appo.person, "occupation", occupation.iri, ev))
+        if appo.nationality:
+            nat_ev = Evidence(appo.sentence, appo.start, appo.stop, "demonym-apposition", 0.85)
+            relations.append(Relation(appo.person, "nationality", appo.nationality, nat_ev))
+    return relations, sorted(nodes.values(), key=lambda node: node.iri)
+
+
+def roles_by_person(appositions: list[Apposition]) -> dict[str, set[str]]:
+    """The role head nouns each person was described with, for coreference."""
+    roles: dict[str, set[str]] = {}
+    for appo in appositions:
+        roles.setdefault(appo.person, set()).add(head(appo.role))
+    return roles
+
+
+def _occupation_node(role: str) -> Node:
+    return Node(entity_iri("occupation", slugify(english(role))), "Occupation", russian(role), english(role))
+
+
+def _position_node(role: str, org_mention: Mention, org: Entity, occupation: str) -> Node:
+    """A post in an organisation or country: «президент Китая», President of China."""
+    org_name = org.label_en or org.label_ru
+    iri = entity_iri("position", slugify(f"{english(role)} {org.label_en or slugify(org.label_ru)}"))
+    label_en = " ".join(w if w in SMALL else w.capitalize() for w in f"{english(role)} of".split()) + f" {org_name}"
+    return Node(
+        iri=iri,
+        cls="Position",
+        label_ru=f"{russian(role)} {org_mention.text}",
+        label_en=label_en,
+        facts=(Relation(iri, "role", occupation), Relation(iri, "positionIn", org.iri)),
+    )

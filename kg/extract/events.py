@@ -1,0 +1,197 @@
+"""Events: visits («визит X в Y», «X прибыл в Y», «X посетил Y») and gatherings (summits, meetings, forums)."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+from slugify import slugify
+
+from kg.extract.spans import MentionIndex, TokenSpan
+from kg.gazetteer import Gazetteer
+from kg.types import AnnotatedDocument, Entity, Evidence, Mention, Node, Relation, Sentence
+from kg.vocab import entity_iri
+
+PLACES = {"Country", "City", "Region", "Place"}
+AGENTS = {"Person", "Organization", "MediaOutlet", "InternationalOrganization", "Country"}
+VISIT_NOUNS = {"визит"}
+VISIT_VERBS = {"прибыть", "прибывать", "посетить", "посещать", "приехать", "прилететь", "побывать"}
+GATHERINGS = {
+    "саммит": "Summit", "встреча": "Meeting", "переговоры": "Meeting", "заседание": "Meeting",
+    "форум": "Forum", "конференция": "Forum",
+}
+MONTHS = {
+    "января": 1, "февраля": 2, "марта": 3, "апреля": 4, "мая": 5, "июня": 6,
+    "июля": 7, "августа": 8, "сентября": 9, "октября": 10, "ноября": 11, "декабря": 12,
+}
+_DATE = re.compile(r"\b(\d{1,2})\s+(" + "|".join(MONTHS) + r")\s+(\d{4})")
+_QUOTED = re.compile(r"\s*[«\"„“]([^»\"“”]{2,80})[»\"“”]")
+RELATIVE_DAYS = {"сегодня": 0, "сегодняшний": 0, "вчера": -1, "вчерашний": -1, "завтра": 1, "завтрашний": 1}
+
+
+@dataclass(frozen=True, slots=True)
+class Scope:
+    """What event rules read: the document, its mentions by token, and entities by IRI."""
+
+    adoc: AnnotatedDocument
+    index: MentionIndex
+    entities: dict[str, Entity]
+    gazetteer: Gazetteer
+
+
+def find_events(
+    adoc: AnnotatedDocument, mentions: list[Mention], entities: dict[str, Entity], gazetteer: Gazetteer
+) -> list[Node]:
+    """Visit and gathering events of a document, merged by IRI."""
+    scope = Scope(adoc, MentionIndex(adoc.sentences, mentions), entities, gazetteer)
+    events: dict[str, Node] = {}
+    for s, sentence in enumerate(adoc.sentences):
+        for i, token in enumerate(sentence.tokens):
+            node = None
+            if token.lemma in VISIT_NOUNS:
+                node = _visit(scope, s, i, by_noun=True)
+            elif token.lemma in VISIT_VERBS:
+                node = _visit(scope, s, i, by_noun=False)
+            elif token.lemma in GATHERINGS:
+                node = _gathering(scope, s, i)
+            if node is not None:
+                events[node.iri] = _merge(events.get(node.iri), node)
+    return sorted(events.values(), key=lambda n: n.iri)
+
+
+def _visit(scope: Scope, s: int, i: int, by_noun: bool) -> Node | None:
+    """«визит президента Китая Си Цзиньпина в Астану», «Токаев прибыл в Пекин», «посетил Хоргос»."""
+    sentence = scope.adoc.sentences[s]
+    spans = scope.index.in_sentence(s)
+    if by_noun:
+        visitor = next((sp for sp in spans if sp[0] > i and sp[0] - i <= 8 and sp[2].cls == "Person"), None)
+    else:
+        visitor = next((sp for sp in reversed(spans) if sp[1] <= i and sp[2].cls in AGENTS), None)
+    after = visitor[1] if by_noun and visitor else i + 1
+    if by_noun or sentence.tokens[i].lemma in {"прибыть", "прибывать", "приехать", "прилететь", "побывать"}:
+        place = _after_preposition(sentence, spans, after, {"в", "во", "на"})
+    else:
+        place = next((sp for sp in spans if sp[0] > i and sp[0] - i <= 4 and sp[2].cls in PLACES), None)
+    if visitor is None or place is None:
+        return None
+    who, where = visitor[2], place[2]
+    when = _date(scope.adoc, sentence)
+    rule = "visit-noun" if by_noun else "visit-verb"
+    first, last = min(visitor[0], place[0], i), max(visitor[1], place[1], i + 1)
+    ev = Evidence(s, sentence.tokens[first].start, sentence.tokens[last - 1].stop, rule, 0.85,
+                  args=((who.start, who.stop), (where.start, where.stop)))
+    who_e, where_e = scope.entities.get(who.iri), scope.entities.get(where.iri)
+    name_ru = f"{_label(who_e, 'ru')} → {_label(where_e, 'ru')}"
+    slug = slugify(f"visit {_label(who_e, 'en')} {_label(where_e, 'en')} {when or scope.adoc.document.id}")
+    iri = entity_iri("event", slug)
+    facts = [Relation(iri, "participant", who.iri, ev), Relation(iri, "location", where.iri, ev)]
+    if when:
+        facts.append(Relation(iri, "date", when, datatype="date"))
+    label_en = f"Visit of {_label(who_e, 'en')} to {_label(where_e, 'en')}"
+    return Node(iri, "Visit", f"Визит: {name_ru}", label_en, tuple(facts))
+
+
+def _gathering(scope: Scope, s: int, i: int) -> Node | None:
+    """«Саммит "Центральная Азия — Китай"» in Astana, «саммит ШОС», «встреча Токаева и Си Цзиньпина»."""
+    sentence = scope.adoc.sentences[s]
+    token = sentence.tokens[i]
+    kind = GATHERINGS[token.lemma]
+    spans = scope.index.in_sentence(s)
+    quoted = _QUOTED.match(scope.adoc.document.text, token.stop)
+    if quoted is not None:
+        name, name_span = quoted.group(1).strip(), quoted.span(1)
+        inside = [sp for sp in spans if name_span[0] <= sp[2].start and sp[2].stop <= name_span[1]]
+    else:
+        following = scope.index.starting_at(s, i + 1)
+        if following is None or following[2].cls not in AGENTS - {"Person"}:
+            return None if kind != "Meeting" else _meeting(scope, s, i)
+        name, name_span, inside = following[2].text, (following[2].start, following[2].stop), [following]
+    place = _after_preposition(sentence, spans, i + 1, {"в", "во"}) or next(
+        (sp for sp in spans if sp[2].cls == "City" and not _within(sp, name_span)), None
+    )
+    when = _date(scope.adoc, sentence)
+    year = when[:4] if when else scope.adoc.document.date[:4]
+    iri = entity_iri("event", slugify(f"{kind} {name} {year}"))
+    ev = Evidence(s, token.start, max(name_span[1], place[2].stop if place else 0), f"{kind.lower()}-name", 0.8)
+    participants = {sp[2].iri for sp in inside if sp[2].cls in AGENTS | {"Region"}}
+    participants |= _named_parts(scope.gazetteer, name)
+    facts = [Relation(iri, "participant", p, ev) for p in sorted(participants)]
+    if place is not None:
+        facts.append(Relation(iri, "location", place[2].iri, ev))
+    if when:
+        facts.append(Relation(iri, "date", when, datatype="date"))
+    label_ru = f"{token.lemma.capitalize()} «{name}»"
+    return Node(iri, kind, label_ru, "", tuple(facts))
+
+
+def _named_parts(gazetteer: Gazetteer, name: str) -> set[str]:
+    """Known places and organisations a name lists with dashes: «Центральная Азия — Китай»."""
+    parts = [p.strip() for p in re.split(r"\s*[—–-]\s*|\s+и\s+", name)]
+    entries = [gazetteer.lookup(p) for p in parts if p] if len(parts) > 1 else []
+    return {e.iri for e in entries if e is not None and e.cls != "Person"}
+
+
+def _meeting(scope: Scope, s: int, i: int) -> Node | None:
+    """A meeting or talks between at least two named people or countries of one sentence."""
+    sentence = scope.adoc.sentences[s]
+    spans = scope.index.in_sentence(s)
+    people = [sp for sp in spans if sp[2].cls in {"Person", "Country"} and sp[2].origin != "coref"]
+    iris = sorted({sp[2].iri for sp in people})
+    if len(iris) < 2:
+        return None
+    when = _date(scope.adoc, sentence)
+    names = [_label(scope.entities.get(iri), "en") for iri in iris]
+    iri = entity_iri("event", slugify(f"meeting {' '.join(names)} {when or scope.adoc.document.id}"))
+    ev = Evidence(s, sentence.start, sentence.stop, "meeting-participants", 0.6)
+    facts = [Relation(iri, "participant", participant, ev) for participant in iris]
+    place = _after_preposition(sentence, spans, i + 1, {"в", "во"})
+    if place is not None:
+        facts.append(Relation(iri, "location", place[2].iri, ev))
+    if when:
+        facts.append(Relation(iri, "date", when, datatype="date"))
+    label_ru = "Встреча: " + ", ".join(_label(scope.entities.get(x), "ru") for x in iris)
+    return Node(iri, "Meeting", label_ru, "Meeting: " + ", ".join(names), tuple(facts))
+
+
+def _after_preposition(sentence: Sentence, spans: list[TokenSpan], start: int, preps: set[str]) -> TokenSpan | None:
+    """The first place named right after one of `preps`, at or after token `start`."""
+    for first, stop, mention in spans:
+        if first > start - 1 and first >= 1 and mention.cls in PLACES:
+            if sentence.tokens[first - 1].lemma in preps:
+                return first, stop, mention
+    return None
+
+
+def _within(span: TokenSpan, chars: tuple[int, int]) -> bool:
+    return chars[0] <= span[2].start and span[2].stop <= chars[1]
+
+
+def _date(adoc: AnnotatedDocument, sentence: Sentence) -> str:
+    """An ISO date stated in the sentence, or one relative to the publication date («сегодня»), or ''."""
+    found = _DATE.search(sentence.text)
+    if found is not None:
+        day, month, year = int(found.group(1)), MONTHS[found.group(2)], int(found.group(3))
+        try:
+            return date(year, month, day).isoformat()
+        except ValueError:
+            return ""
+    published = adoc.document.date[:10]
+    for token in sentence.tokens:
+        if token.lemma in RELATIVE_DAYS and re.fullmatch(r"\d{4}-\d{2}-\d{2}", published):
+            return (date.fromisoformat(published) + timedelta(days=RELATIVE_DAYS[token.lemma])).isoformat()
+    return ""
+
+
+def _label(entity: Entity | None, lang: str) -> str:
+    if entity is None:
+        return "?"
+    return (entity.label_en or entity.label_ru) if lang == "en" else entity.label_ru
+
+
+def _merge(old: Node | None, new: Node) -> Node:
+    """One event mentioned twice: keep the first labels and the union of facts."""
+    if old is None:
+        return new
+    facts = {(f.predicate, f.object): f for f in new.facts} | {(f.predicate, f.object): f for f in old.facts}
+    return Node(old.iri, old.cls, old.label_ru, old.label_en, tuple(facts[k] for k in sorted(facts)))

@@ -1,0 +1,168 @@
+"""Role nouns: posts people hold (президент, министр …) and occupations (блогер, эксперт …), with English names."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from kg.types import Token
+
+# Posts: with an organisation or country after them they make a Position («президент Китая»).
+POSITIONS = {
+    "президент": "president",
+    "вице-президент": "vice president",
+    "председатель": "chairman",
+    "заместитель председатель": "deputy chairman",
+    "премьер-министр": "prime minister",
+    "премьер": "prime minister",
+    "вице-премьер": "deputy prime minister",
+    "первый вице-премьер": "first deputy prime minister",
+    "министр": "minister",
+    "министр иностранный дело": "minister of foreign affairs",
+    "глава мид": "minister of foreign affairs",
+    "министр энергетика": "minister of energy",
+    "министр финансы": "minister of finance",
+    "министр экономика": "minister of economy",
+    "министр торговля": "minister of trade",
+    "министр транспорт": "minister of transport",
+    "министр водный ресурс и ирригация": "minister of water resources and irrigation",
+    "заместитель министр": "deputy minister",
+    "замминистра": "deputy minister",
+    "госсекретарь": "secretary of state",
+    "государственный секретарь": "secretary of state",
+    "генеральный секретарь": "secretary general",
+    "генсек": "secretary general",
+    "посол": "ambassador",
+    "глава": "head",
+    "руководитель": "head",
+    "лидер": "leader",
+    "канцлер": "chancellor",
+    "король": "king",
+    "император": "emperor",
+    "губернатор": "governor",
+    "аким": "akim",
+    "мэр": "mayor",
+    "спикер": "speaker",
+    "депутат": "member of parliament",
+    "сенатор": "senator",
+    "директор": "director",
+    "генеральный директор": "chief executive",
+    "гендиректор": "chief executive",
+    "исполнительный директор": "executive director",
+    "председатель правление": "chairman of the board",
+    "пресс-секретарь": "press secretary",
+    "официальный представитель": "spokesperson",
+    "представитель": "representative",
+    "советник": "adviser",
+    "помощник": "aide",
+    "основатель": "founder",
+    "сотрудник": "employee",
+    "член": "member",
+    "командующий": "commander",
+    "прокурор": "prosecutor",
+    "судья": "judge",
+}
+# Occupations: what a person is, with no organisation needed («блогер», «эксперт»).
+OCCUPATIONS = {
+    "блогер": "blogger",
+    "эксперт": "expert",
+    "аналитик": "analyst",
+    "политолог": "political scientist",
+    "экономист": "economist",
+    "журналист": "journalist",
+    "корреспондент": "correspondent",
+    "обозреватель": "commentator",
+    "историк": "historian",
+    "социолог": "sociologist",
+    "востоковед": "orientalist",
+    "синолог": "sinologist",
+    "китаевед": "sinologist",
+    "профессор": "professor",
+    "ученый": "scientist",
+    "исследователь": "researcher",
+    "специалист": "specialist",
+    "гидролог": "hydrologist",
+    "энергетик": "power engineer",
+    "инженер": "engineer",
+    "синоптик": "weather forecaster",
+    "юрист": "lawyer",
+    "адвокат": "lawyer",
+    "врач": "doctor",
+    "писатель": "writer",
+    "поэт": "poet",
+    "музыкант": "musician",
+    "певец": "singer",
+    "актер": "actor",
+    "режиссер": "film director",
+    "художник": "artist",
+    "тренер": "coach",
+    "спортсмен": "athlete",
+    "футболист": "footballer",
+    "шахматист": "chess player",
+    "гроссмейстер": "grandmaster",
+    "бизнесмен": "businessman",
+    "предприниматель": "entrepreneur",
+    "банкир": "banker",
+    "фермер": "farmer",
+    "садовод": "gardener",
+    "дипломат": "diplomat",
+    "политик": "politician",
+    "активист": "activist",
+    "волонтер": "volunteer",
+    "студент": "student",
+}
+ROLES = {**POSITIONS, **OCCUPATIONS}
+# Nouns a writer uses for a commentator; they corefer with any commentator occupation, never with an official post.
+COMMENTATORS = {
+    "блогер", "эксперт", "аналитик", "политолог", "экономист", "журналист", "обозреватель", "специалист",
+    "востоковед", "синолог", "китаевед", "историк", "социолог", "исследователь", "ученый", "гидролог", "энергетик",
+}
+LONGEST = max(len(k.split()) for k in ROLES)
+
+
+def match_role(tokens: Sequence[Token], start: int) -> tuple[int, str] | None:
+    """The longest role phrase starting at token `start`: (stop, lemma key), or None."""
+    for length in range(min(LONGEST, len(tokens) - start), 0, -1):
+        for key in _keys(tokens[start : start + length]):
+            if key in ROLES:
+                return start + length, key
+    return None
+
+
+def _keys(tokens: Sequence[Token]) -> list[str]:
+    """The contextual lemma sequence of a run of nouns and adjectives (other parses would find «энергетик» in
+    «энергетики»)."""
+    if tokens[0].pos != "NOUN":
+        return []
+    return [" ".join(t.lemma for t in tokens)]
+
+
+def english(key: str) -> str:
+    """The English name of a role key."""
+    return ROLES[key]
+
+
+def head(key: str) -> str:
+    """The head noun of a role phrase, for coreference («министр иностранный дело» → «министр»)."""
+    words = key.split()
+    return next((w for w in words if not w.endswith(("ый", "ий", "ой"))), words[-1])
+
+
+def russian(key: str) -> str:
+    """The Russian nominative name of a role key."""
+    return RUSSIAN.get(key, key)
+
+
+RUSSIAN = {
+    "заместитель председатель": "заместитель председателя",
+    "первый вице-премьер": "первый вице-премьер",
+    "министр иностранный дело": "министр иностранных дел",
+    "глава мид": "глава МИД",
+    "министр энергетика": "министр энергетики",
+    "министр финансы": "министр финансов",
+    "министр экономика": "министр экономики",
+    "министр торговля": "министр торговли",
+    "министр транспорт": "министр транспорта",
+    "министр водный ресурс и ирригация": "министр водных ресурсов и ирригации",
+    "заместитель министр": "заместитель министра",
+    "председатель правление": "председатель правления",
+}

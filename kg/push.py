@@ -1,0 +1,157 @@
+"""`kg push`: send every named graph to a SPARQL 1.1 Graph Store Protocol endpoint, one HTTP PUT per graph.
+
+PUT replaces the graph on the server, so pushing again never duplicates. Credentials come from the environment
+(`KG_PUSH_USER`, `KG_PUSH_PASSWORD`) and are never printed: messages name the graph, the URL and the server's
+answer, and a URL with credentials in it is refused.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import time
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from itertools import islice
+from urllib.parse import urlsplit
+
+import requests
+from pyoxigraph import NamedNode, RdfFormat, Store, Triple, serialize
+from requests.auth import AuthBase, HTTPBasicAuth, HTTPDigestAuth
+from tqdm import tqdm
+
+from kg.rdf import PREFIXES
+
+USER_VAR, PASSWORD_VAR = "KG_PUSH_USER", "KG_PUSH_PASSWORD"
+BODY_FORMATS = {
+    "nt": (RdfFormat.N_TRIPLES, "application/n-triples"),
+    "ttl": (RdfFormat.TURTLE, "text/turtle"),
+}
+TIMEOUT = (10, 300)  # seconds to connect, seconds to wait for the answer (a big graph takes a while to load)
+ANSWER_LINES, ANSWER_CHARS = 8, 800  # how much of a server's error answer to show
+
+
+class PushError(Exception):
+    """A graph could not be stored; the message says which, where, and what the server answered."""
+
+
+@dataclass(frozen=True)
+class Graph:
+    """A named graph and how many triples it holds."""
+
+    iri: str
+    triples: int
+
+
+def check_url(url: str) -> None:
+    """Refuse URLs we cannot use, and URLs carrying credentials (they would end up in messages)."""
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise PushError(f"not an http(s) URL: {url!r}")
+    if parts.username is not None or parts.password is not None:
+        raise PushError(f"put credentials in {USER_VAR} and {PASSWORD_VAR}, not in the URL")
+
+
+def credentials(scheme: str | None, env: Mapping[str, str] = os.environ) -> AuthBase | None:
+    """HTTP authentication from the environment: `scheme` is basic, digest, none, or None for basic-if-set."""
+    user, password = env.get(USER_VAR), env.get(PASSWORD_VAR)
+    if scheme == "none" or (scheme is None and not user):
+        return None
+    if not user or password is None:
+        raise PushError(f"--auth {scheme}: set {USER_VAR} and {PASSWORD_VAR}")
+    return HTTPDigestAuth(user, password) if scheme == "digest" else HTTPBasicAuth(user, password)
+
+
+def graph_names(db: Store) -> list[str]:
+    """Every named graph of the store (articles, ontology, build record), sorted."""
+    return sorted(g.value for g in db.named_graphs() if isinstance(g, NamedNode))
+
+
+def graph_triples(db: Store, iri: str) -> list[Triple]:
+    """The triples of one named graph, sorted so a body is the same on every push."""
+    return sorted((q.triple for q in db.quads_for_pattern(None, None, None, NamedNode(iri))), key=str)
+
+
+def plan(db: Store) -> list[Graph]:
+    """What a push would send: each graph with its triple count."""
+    return [Graph(iri, len(graph_triples(db, iri))) for iri in graph_names(db)]
+
+
+def body(triples: Sequence[Triple], fmt: str = "nt") -> bytes:
+    """A graph as an HTTP body: N-Triples or Turtle."""
+    rdf_format = BODY_FORMATS[fmt][0]
+    return serialize(triples, format=rdf_format, prefixes=PREFIXES if fmt == "ttl" else None) or b""
+
+
+def answer(response: requests.Response) -> str:
+    """The server's answer, short: status line and the first lines of its body."""
+    lines = response.text[:ANSWER_CHARS].strip().splitlines()[:ANSWER_LINES]
+    return "\n".join([f"HTTP {response.status_code} {response.reason}", *("  " + line for line in lines)])
+
+
+def put_graph(
+    session: requests.Session,
+    url: str,
+    iri: str,
+    data: bytes,
+    content_type: str,
+    *,
+    retries: int = 5,
+    backoff: float = 0.5,
+    sleep: Callable[[float], None] = time.sleep,
+) -> None:
+    """PUT one graph; retry 5xx answers and connection failures with exponential backoff; fail on 4xx."""
+    for attempt in range(retries + 1):
+        last = attempt == retries
+        try:
+            response = session.put(
+                url, params={"graph": iri}, data=data, headers={"Content-Type": content_type}, timeout=TIMEOUT
+            )
+        except (requests.ConnectionError, requests.Timeout) as error:
+            if last:
+                message = f"PUT {iri} to {url}: no answer after {retries + 1} attempts: {error}"
+                raise PushError(message) from error
+        else:
+            if response.ok:
+                return
+            if response.status_code < 500 or last:
+                raise PushError(f"PUT {iri} to {url} failed:\n{answer(response)}")
+        sleep(backoff * 2**attempt)
+
+
+def push(
+    db: Store,
+    url: str,
+    *,
+    auth: AuthBase | None = None,
+    fmt: str = "nt",
+    batch: int = 64,
+    retries: int = 5,
+    backoff: float = 0.5,
+    progress: bool = True,
+    sleep: Callable[[float], None] = time.sleep,
+) -> list[Graph]:
+    """PUT every named graph of `db` to the Graph Store endpoint `url`; return what was sent."""
+    check_url(url)
+    names = graph_names(db)
+    sent = []
+    with requests.Session() as session, tqdm(
+        total=len(names), desc="graphs", unit="graph", file=sys.stderr, disable=not progress
+    ) as bar:
+        session.auth = auth
+        for chunk in _batches(names, batch):
+            # Serialize a batch at a time: memory stays bounded however many articles the store holds.
+            bodies = [(iri, graph_triples(db, iri)) for iri in chunk]
+            for iri, triples in bodies:
+                data = body(triples, fmt)
+                put_graph(session, url, iri, data, BODY_FORMATS[fmt][1], retries=retries, backoff=backoff,
+                          sleep=sleep)
+                sent.append(Graph(iri, len(triples)))
+                bar.update()
+    return sent
+
+
+def _batches(items: Sequence[str], size: int) -> Iterator[list[str]]:
+    iterator = iter(items)
+    while chunk := list(islice(iterator, size)):
+        yield chunk

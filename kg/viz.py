@@ -1,0 +1,748 @@
+"""The graph explorer: a networkx projection of the store, one offline HTML page, and GraphML/GEXF/CSV tables."""
+
+from __future__ import annotations
+
+import base64
+import csv
+import hashlib
+import io
+import json
+import math
+import re
+from collections import Counter, defaultdict, deque
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import jinja2
+import networkx as nx
+import numpy as np
+import pyvis
+from markupsafe import Markup
+from pyoxigraph import Literal, NamedNode, Store
+from pyvis.network import Network
+
+from kg import store
+from kg.files import atomic_writer, write_atomic
+from kg.vocab import KG, ONTOLOGY_GRAPH
+
+KG_NS = str(KG)
+ID_NS = "https://w3id.org/kg-news/id/"
+WIKIDATA = re.compile(r"^https?://www\.wikidata\.org/entity/(Q\d+)$")
+GEONAMES = re.compile(r"^https?://sws\.geonames\.org/(\d+)/?$")
+TEMPLATES = Path(__file__).resolve().parent / "templates"
+VIS_DIR = Path(pyvis.__file__).resolve().parent / "templates" / "lib" / "vis-9.1.2"
+CSP_PLACEHOLDER = "__KG_SCRIPT_HASHES__"
+# Classes of text and provenance records: never nodes, except documents and statements on request.
+TEXT_CLASSES = {"Document", "Sentence", "Mention", "Evidence", "Statement", "Build"}
+# The Person–Sector edge drawn when the statement that links them is hidden.
+SPEAKS_ABOUT = "speaksAbout"
+SPEAKS_ABOUT_LABELS = {"ru": "говорит о", "en": "speaks about"}
+EVENT_LIKE = {"Event", "Visit", "Summit", "Meeting", "Forum", "Cooperation", "Statement"}
+CORE_SIZE = 300  # nodes laid out by spring_layout; networkx needs scipy above 500
+SPRING_MIN = 6  # smaller components are simply fanned out
+SPACING = 70.0  # pixels between a node and its nearest leaves
+
+# (colour, shape) by class; vis shapes that keep the label outside, so size shows centrality.
+STYLE = {
+    "Person": ("#e15759", "dot"),
+    "Organization": ("#4e79a7", "square"),
+    "MediaOutlet": ("#76b7b2", "square"),
+    "InternationalOrganization": ("#1f5f99", "square"),
+    "Country": ("#59a14f", "hexagon"),
+    "City": ("#8cd17d", "triangle"),
+    "Region": ("#b6992d", "triangle"),
+    "Place": ("#f28e2b", "triangleDown"),
+    "BorderCrossing": ("#ffbe7d", "triangleDown"),
+    "DryPort": ("#d37295", "triangleDown"),
+    "SpecialEconomicZone": ("#fabfd2", "triangleDown"),
+    "Currency": ("#9d7660", "dot"),
+    "Initiative": ("#d4a6c8", "dot"),
+    "Position": ("#bab0ac", "dot"),
+    "Occupation": ("#79706e", "dot"),
+    "Sector": ("#edc948", "star"),
+    "Event": ("#b07aa1", "diamond"),
+    "Visit": ("#b07aa1", "diamond"),
+    "Summit": ("#9467bd", "diamond"),
+    "Meeting": ("#c5b0d5", "diamond"),
+    "Forum": ("#8c564b", "diamond"),
+    "Cooperation": ("#17becf", "diamond"),
+    "Document": ("#cccccc", "square"),
+    "Statement": ("#aec7e8", "dot"),
+}
+PALETTE = (
+    "#4e79a7", "#f28e2b", "#e15759", "#76b7b2", "#59a14f", "#edc948", "#b07aa1", "#ff9da7", "#9c755f",
+    "#bab0ac", "#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#7f7f7f",
+    "#bcbd22", "#17becf",
+)
+UI = {
+    "ru": {
+        "title": "Граф знаний", "search": "Поиск узла…", "classes": "Классы", "sectors": "Отрасли",
+        "sectors_hint": "Отметьте отрасли, чтобы показать только связанные с ними узлы.",
+        "reset": "Показать всё", "details": "Выберите узел или ребро.", "class": "Класс",
+        "mentions": "Упоминаний", "documents": "Документов", "degree": "Связей", "evidence": "Источники",
+        "no_evidence": "Нет предложений или цитат.", "community": "Сообщество", "nodes": "узлов",
+        "edges": "рёбер", "omitted": "Показаны {shown} самых центральных узлов из {total}; {omitted} опущено "
+        "(см. --max-nodes).", "by_community": "Цвет — сообщество (Louvain), форма — класс.",
+        "no_match": "Ничего не найдено.", "hidden": "(скрыт фильтром)", "quote": "цитата",
+        "sentence": "предложение", "from": "от", "to": "к",
+    },
+    "en": {
+        "title": "Knowledge graph", "search": "Find a node…", "classes": "Classes", "sectors": "Sectors",
+        "sectors_hint": "Tick sectors to show only the nodes connected to them.",
+        "reset": "Show all", "details": "Select a node or an edge.", "class": "Class",
+        "mentions": "Mentions", "documents": "Documents", "degree": "Links", "evidence": "Sources",
+        "no_evidence": "No sentences or quotations.", "community": "Community", "nodes": "nodes",
+        "edges": "edges", "omitted": "Showing the {shown} most central nodes of {total}; {omitted} left out "
+        "(see --max-nodes).", "by_community": "Colour: community (Louvain); shape: class.",
+        "no_match": "Nothing found.", "hidden": "(hidden by a filter)", "quote": "quotation",
+        "sentence": "sentence", "from": "from", "to": "to",
+    },
+}
+
+
+@dataclass(frozen=True)
+class VizStats:
+    """What a page shows: nodes and edges drawn, and nodes left out by --max-nodes."""
+
+    nodes: int
+    edges: int
+    omitted: int
+
+
+# ---------------------------------------------------------------- projection
+
+
+def local(iri: str) -> str:
+    """The local name of an IRI: after '#', else after the last '/'."""
+    return re.split(r"[#/]", iri.rstrip("/"))[-1]
+
+
+def short_id(iri: str) -> str:
+    """An IRI without our id namespace, for tables and the side panel."""
+    return iri[len(ID_NS):] if iri.startswith(ID_NS) else iri
+
+
+def _select(db: Store, sparql: str) -> list[tuple[str, ...]]:
+    """A SELECT over the union graph as tuples of term values ('' when unbound)."""
+    result = store.query(db, sparql)
+    names = [v.value for v in result.variables]
+    return [tuple("" if s[name] is None else s[name].value for name in names) for s in result]
+
+
+def _labels(db: Store) -> dict[str, dict[str, str]]:
+    """Per IRI, one label per language ('' for untagged): skos:prefLabel before rdfs:label, then the least."""
+    rows = store.query(db, """
+        SELECT DISTINCT ?x ?p ?l WHERE { VALUES ?p { skos:prefLabel rdfs:label } ?x ?p ?l . FILTER(isIRI(?x)) }
+    """)
+    found: dict[str, dict[str, tuple[int, str]]] = defaultdict(dict)
+    for row in rows:
+        term = row["l"]
+        if not isinstance(term, Literal):
+            continue
+        rank = (0 if row["p"].value.endswith("prefLabel") else 1, term.value)
+        lang = term.language or ""
+        known = found[row["x"].value].get(lang)
+        if known is None or rank < known:
+            found[row["x"].value][lang] = rank
+    return {x: {lang: rank[1] for lang, rank in by_lang.items()} for x, by_lang in found.items()}
+
+
+def pick_label(labels: dict[str, str], lang: str, fallback: str) -> str:
+    """The label in `lang`, else in the other language, else untagged, else `fallback`."""
+    other = "en" if lang == "ru" else "ru"
+    return labels.get(lang) or labels.get(other) or labels.get("") or fallback
+
+
+def _superclasses(db: Store) -> dict[str, set[str]]:
+    """Every kg class's strict ancestors, by local name, from the ontology's rdfs:subClassOf."""
+    parents: dict[str, set[str]] = defaultdict(set)
+    for sub, sup in _select(db, "SELECT DISTINCT ?a ?b WHERE { ?a rdfs:subClassOf ?b }"):
+        if sub.startswith(KG_NS) and sup.startswith(KG_NS):
+            parents[local(sub)].add(local(sup))
+    closure: dict[str, set[str]] = {}
+    for cls in list(parents):
+        seen, todo = set(), list(parents[cls])
+        while todo:
+            up = todo.pop()
+            if up not in seen:
+                seen.add(up)
+                todo.extend(parents.get(up, ()))
+        closure[cls] = seen
+    return closure
+
+
+def most_specific(classes: Iterable[str], ancestors: dict[str, set[str]]) -> str:
+    """The class that no other of `classes` specialises (alphabetically first on a tie)."""
+    classes = set(classes)
+    general = set().union(*(ancestors.get(c, set()) for c in classes))
+    return min(classes - general or classes)
+
+
+def _node_classes(db: Store, documents: bool) -> dict[str, set[str]]:
+    """The kg classes of every resource a page may show, typed anywhere but in the ontology graph."""
+    hidden = TEXT_CLASSES - ({"Document", "Statement"} if documents else set())
+    types: dict[str, set[str]] = defaultdict(set)
+    for x, cls in _select(db, f"""
+        SELECT DISTINCT ?x ?c WHERE {{
+          GRAPH ?g {{ ?x a ?c }} FILTER(?g != <{ONTOLOGY_GRAPH}> && isIRI(?x) && STRSTARTS(STR(?c), STR(kg:)))
+        }}"""):
+        types[x].add(local(cls))
+    shown = {x: cs for x, cs in types.items() if not cs & hidden}
+    for (x,) in _select(db, "SELECT DISTINCT ?e WHERE { ?d a kg:Document ; kg:mentions ?e }"):
+        shown.setdefault(x, {"Entity"})
+    for (x,) in _select(db, "SELECT DISTINCT ?s WHERE { ?x kg:aboutSector ?s }"):
+        shown[x] = {"Sector"}
+    return shown
+
+
+def _counts(db: Store) -> tuple[dict[str, int], dict[str, int]]:
+    """Per entity: the kg:Mention records that refer to it and the documents that mention it."""
+    mentions = _select(db, "SELECT ?e (COUNT(DISTINCT ?m) AS ?n) WHERE { ?m kg:refersTo ?e } GROUP BY ?e")
+    docs = _select(db, """
+        SELECT ?e (COUNT(DISTINCT ?d) AS ?n) WHERE { ?d a kg:Document ; kg:mentions ?e } GROUP BY ?e
+    """)
+    return {e: int(n) for e, n in mentions}, {e: int(n) for e, n in docs}
+
+
+def _same_as(db: Store) -> dict[str, tuple[str, str]]:
+    """Per resource: its Wikidata Q id and GeoNames id from owl:sameAs ('' when unknown)."""
+    links: dict[str, list[str]] = defaultdict(lambda: ["", ""])
+    for x, y in sorted(_select(db, "SELECT DISTINCT ?x ?y WHERE { ?x owl:sameAs ?y }")):
+        if (wd := WIKIDATA.match(y)) and not links[x][0]:
+            links[x][0] = wd.group(1)
+        elif (gn := GEONAMES.match(y)) and not links[x][1]:
+            links[x][1] = gn.group(1)
+    return {x: (wd, gn) for x, (wd, gn) in links.items()}
+
+
+def _sources(db: Store) -> dict[str, str]:
+    """A readable name per document: its headline, else its id."""
+    rows = _select(db, "SELECT ?d ?h WHERE { ?d a kg:Document . OPTIONAL { ?d schema:headline ?h } }")
+    names: dict[str, str] = {}
+    for doc, headline in sorted(rows):
+        names.setdefault(doc, headline or short_id(doc))
+    return names
+
+
+def _support(kind: str, text: str, doc: str, sources: dict[str, str]) -> tuple[str, str, str]:
+    return (kind, text, sources.get(doc, short_id(doc)) if doc else "")
+
+
+def _evidence(db: Store, sources: dict[str, str]) -> dict[tuple[str, str, str], set[tuple[str, str, str]]]:
+    """Supporting sentences and quotations, keyed by (subject, predicate local name, object)."""
+    found: dict[tuple[str, str, str], set[tuple[str, str, str]]] = defaultdict(set)
+    for s, p, o, text, doc in _select(db, """
+        SELECT DISTINCT ?s ?p ?o ?text ?doc WHERE {
+          ?ev a kg:Evidence ; rdf:subject ?s ; rdf:predicate ?p ; rdf:object ?o .
+          OPTIONAL { ?ev kg:sentence/nif:anchorOf ?text }
+          OPTIONAL { ?ev prov:wasDerivedFrom ?doc }
+        }"""):
+        if text:
+            found[(s, local(p), o)].add(_support("sentence", text, doc, sources))
+    support: dict[str, set[tuple[str, str, str]]] = defaultdict(set)
+    for coop, quote, anchor, doc in _select(db, """
+        SELECT DISTINCT ?c ?q ?a ?doc WHERE {
+          ?c kg:supportedBy ?st .
+          OPTIONAL { ?st kg:quote ?q } OPTIONAL { ?st nif:anchorOf ?a }
+          OPTIONAL { ?st nif:referenceContext|prov:wasDerivedFrom ?doc }
+        }"""):
+        if quote or anchor:
+            support[coop].add(_support("quote" if quote else "sentence", quote or anchor, doc, sources))
+    members: dict[str, set[str]] = defaultdict(set)
+    for coop, p, o in _select(db, """
+        SELECT DISTINCT ?c ?p ?o WHERE { ?c kg:supportedBy ?st ; ?p ?o . VALUES ?p { kg:participant kg:aboutSector } }
+    """):
+        found[(coop, local(p), o)] |= support[coop]
+        if p.endswith("participant"):
+            members[coop].add(o)
+    for coop, parts in members.items():
+        for a in parts:
+            for b in parts - {a}:
+                found[(a, "cooperatesWith", b)] |= support[coop]
+    return found
+
+
+def _statements(db: Store, sources: dict[str, str]) -> list[tuple[str, str, str, tuple[str, str, str] | None]]:
+    """(statement, speaker, sector or '', the quotation as support) for every statement with a speaker."""
+    rows = _select(db, """
+        SELECT DISTINCT ?st ?who ?sector ?q ?doc WHERE {
+          ?st a kg:Statement ; kg:speaker ?who .
+          OPTIONAL { ?st kg:aboutSector ?sector } OPTIONAL { ?st kg:quote ?q }
+          OPTIONAL { ?st prov:wasDerivedFrom ?doc }
+        }""")
+    return [
+        (st, who, sector, _support("quote", q, doc, sources) if q else None)
+        for st, who, sector, q, doc in sorted(rows)
+    ]
+
+
+def _relations(db: Store) -> list[tuple[str, str, str]]:
+    """Every distinct triple whose predicate is in the kg namespace and whose object is an IRI."""
+    return _select(db, """
+        SELECT DISTINCT ?s ?p ?o WHERE { ?s ?p ?o . FILTER(isIRI(?o) && STRSTARTS(STR(?p), STR(kg:))) }
+    """)
+
+
+def project(db: Store, *, lang: str = "ru", documents: bool = False) -> nx.MultiDiGraph:
+    """The graph an analyst explores: entities, events and sectors, and the kg relations between them."""
+    labels = _labels(db)
+    ancestors = _superclasses(db)
+    classes = _node_classes(db, documents)
+    mentions, docs = _counts(db)
+    links = _same_as(db)
+    sources = _sources(db)
+    graph = nx.MultiDiGraph()
+    for iri in sorted(classes):
+        names = labels.get(iri, {})
+        cls = most_specific(classes[iri], ancestors)
+        fallback = sources.get(iri, local(iri)) if cls == "Document" else local(iri)
+        wd, gn = links.get(iri, ("", ""))
+        graph.add_node(
+            iri, label=pick_label(names, lang, fallback), label_ru=names.get("ru", ""),
+            label_en=names.get("en", ""), cls=cls, kinds=" ".join(sorted({cls, *ancestors.get(cls, ())})),
+            cls_label=pick_label(labels.get(KG_NS + cls, {}), lang, cls), wikidata=wd, geonames=gn,
+            mentions=mentions.get(iri, 0), documents=docs.get(iri, 0),
+        )
+    if documents:
+        for st, quote in _select(db, "SELECT ?st ?q WHERE { ?st a kg:Statement ; kg:quote ?q }"):
+            if st in graph and graph.nodes[st]["label"] == local(st):
+                graph.nodes[st]["label"] = quote if len(quote) <= 60 else quote[:59] + "…"
+    evidence = _evidence(db, sources)
+    for s, p, o in sorted(_relations(db)):
+        if s in graph and o in graph and s != o:
+            name = local(p)
+            graph.add_edge(
+                s, o, key=name, predicate=name, label=pick_label(labels.get(p, {}), lang, name),
+                evidence=tuple(sorted(evidence.get((s, name, o), ()))),
+            )
+    if not documents:
+        _add_speaks_about(graph, _statements(db, sources), lang)
+    return graph
+
+
+def _add_speaks_about(graph: nx.MultiDiGraph, statements: list, lang: str) -> None:
+    """Connect each speaker to the sectors of their statements, with the quotations as support."""
+    quotes: dict[tuple[str, str], set] = defaultdict(set)
+    for _, who, sector, quote in statements:
+        if sector and who in graph and sector in graph:
+            quotes[(who, sector)].update([quote] if quote else [])
+    for (who, sector), found in sorted(quotes.items()):
+        graph.add_edge(
+            who, sector, key=SPEAKS_ABOUT, predicate=SPEAKS_ABOUT, label=SPEAKS_ABOUT_LABELS[lang],
+            evidence=tuple(sorted(found)),
+        )
+
+
+# ---------------------------------------------------------------- selection and centrality
+
+
+def pagerank(graph: nx.Graph, alpha: float = 0.85, iterations: int = 100) -> dict[str, float]:
+    """PageRank over the undirected links (numpy power iteration: networkx's needs scipy)."""
+    nodes = sorted(graph)
+    if not nodes:
+        return {}
+    index = {node: i for i, node in enumerate(nodes)}
+    pairs = [(index[u], index[v]) for u, v in graph.edges() if u != v]
+    src = np.array([a for a, b in pairs] + [b for a, b in pairs], dtype=np.int64)
+    dst = np.array([b for a, b in pairs] + [a for a, b in pairs], dtype=np.int64)
+    n = len(nodes)
+    out = np.bincount(src, minlength=n).astype(float)
+    rank = np.full(n, 1.0 / n)
+    for _ in range(iterations):
+        share = np.divide(rank, out, out=np.zeros(n), where=out > 0)
+        dangling = rank[out == 0].sum()
+        new = alpha * (np.bincount(dst, weights=share[src], minlength=n) + dangling / n) + (1 - alpha) / n
+        done = np.abs(new - rank).sum() < 1e-12 * n
+        rank = new
+        if done:
+            break
+    return {node: float(rank[i]) for i, node in enumerate(nodes)}
+
+
+def node_sectors(graph: nx.MultiDiGraph) -> dict[str, list[str]]:
+    """The sectors each node is about: adjacent sectors, and those of the events it takes part in."""
+    direct: dict[str, set[str]] = {}
+    for node, data in graph.nodes(data=True):
+        near = set(graph.predecessors(node)) | set(graph.successors(node))
+        direct[node] = {node} if data["cls"] == "Sector" else {
+            n for n in near if graph.nodes[n]["cls"] == "Sector"
+        }
+    result = {}
+    for node in graph:
+        found = set(direct[node])
+        for near in set(graph.predecessors(node)) | set(graph.successors(node)):
+            if graph.nodes[near]["cls"] in EVENT_LIKE:
+                found |= direct[near]
+        result[node] = sorted(found)
+    return result
+
+
+def _matches(value: str, node: str, data: dict) -> bool:
+    """Whether a --sectors value names this sector node (slug, IRI or label, case-insensitive)."""
+    value = value.strip().casefold()
+    names = {node.casefold(), local(node).casefold(), data["label_ru"].casefold(), data["label_en"].casefold()}
+    return value in names
+
+
+def select(
+    graph: nx.MultiDiGraph,
+    *,
+    max_nodes: int = 2000,
+    classes: Sequence[str] = (),
+    sectors: Sequence[str] = (),
+    min_degree: int = 0,
+    rank: dict[str, float] | None = None,
+) -> tuple[nx.MultiDiGraph, int]:
+    """The subgraph a page shows after the filters, and how many nodes --max-nodes left out."""
+    keep = set(graph)
+    if classes:
+        wanted = {c.strip().casefold() for c in classes}
+        keep = {n for n in keep if wanted & set(graph.nodes[n]["kinds"].casefold().split())}
+    if sectors:
+        chosen = {n for n, d in graph.nodes(data=True) if d["cls"] == "Sector" and any(
+            _matches(v, n, d) for v in sectors)}
+        about = node_sectors(graph)
+        keep = {n for n in keep if chosen & set(about[n])}
+    sub = graph.subgraph(keep)
+    if min_degree:
+        keep = {n for n in keep if sub.degree(n) >= min_degree}
+    rank = rank or pagerank(graph)
+    order = sorted(keep, key=lambda n: (-rank[n], n))
+    kept = set(order[:max_nodes]) if max_nodes >= 0 else keep
+    return graph.subgraph(sorted(kept)).copy(), len(keep) - len(kept)
+
+
+# ---------------------------------------------------------------- layout
+
+
+def layout(graph: nx.Graph, rank: dict[str, float]) -> dict[str, tuple[float, float]]:
+    """Deterministic positions in pixels: each component laid out on its own, then packed in rows."""
+    simple = nx.Graph()
+    simple.add_nodes_from(sorted(graph))
+    simple.add_edges_from(sorted((u, v) for u, v in graph.edges() if u != v))
+    components = sorted(
+        (sorted(c, key=lambda n: (-rank.get(n, 0.0), n)) for c in nx.connected_components(simple)),
+        key=lambda c: (-len(c), c[0]),
+    )
+    budget = CORE_SIZE
+    drawings = []
+    for members in components:
+        core = members[:budget] if len(members) >= SPRING_MIN else []
+        budget -= len(core)
+        drawings.append(_component(simple, members, core, rank))
+    return _pack(drawings)
+
+
+def _component(simple: nx.Graph, members: list[str], core: list[str], rank: dict[str, float]) -> dict:
+    """One component: spring layout of its core (its most central nodes), the rest fanned out around it."""
+    if core:
+        scale = SPACING * 1.5 * math.sqrt(len(core))
+        spring = nx.spring_layout(simple.subgraph(core), seed=7, iterations=60, scale=scale)
+        pos = {n: (float(xy[0]), float(xy[1])) for n, xy in spring.items()}
+        _fan_out(simple, pos, core, rank)
+    else:
+        pos = {members[0]: (0.0, 0.0)}
+        _fan_out(simple, pos, members[:1], rank)
+    return pos
+
+
+GOLDEN = math.pi * (3 - math.sqrt(5))
+
+
+def _fan_out(simple: nx.Graph, pos: dict, roots: list[str], rank: dict[str, float]) -> None:
+    """Place unplaced nodes breadth-first around their first placed neighbour, on a sunflower spiral."""
+    queue = deque(roots)
+    children: Counter[str] = Counter()
+    while queue:
+        parent = queue.popleft()
+        px, py = pos[parent]
+        outward = math.atan2(py, px) if (px, py) != (0.0, 0.0) else 0.0
+        for child in sorted(simple[parent], key=lambda n: (-rank.get(n, 0.0), n)):
+            if child in pos:
+                continue
+            k = children[parent]
+            children[parent] += 1
+            angle, radius = outward + k * GOLDEN, SPACING * math.sqrt(k + 1)
+            pos[child] = (px + radius * math.cos(angle), py + radius * math.sin(angle))
+            queue.append(child)
+
+
+def _pack(drawings: list[dict]) -> dict[str, tuple[float, float]]:
+    """Shelf-pack component drawings (largest first) left to right in rows about as wide as they are tall."""
+    boxes = []
+    for pos in drawings:
+        xs, ys = [x for x, _ in pos.values()], [y for _, y in pos.values()]
+        # a lone node still needs room for its label beside the next one
+        width = max(max(xs) - min(xs) + SPACING, SPACING * 2.2)
+        boxes.append((min(xs), min(ys), width, max(ys) - min(ys) + SPACING))
+    area = sum(w * h for _, _, w, h in boxes)
+    width = max([math.sqrt(area) * 1.2, *(w for _, _, w, _ in boxes[:1])], default=0.0)
+    placed: dict[str, tuple[float, float]] = {}
+    x = y = row = 0.0
+    for pos, (left, top, w, h) in zip(drawings, boxes, strict=True):
+        if x > 0 and x + w > width:
+            x, y, row = 0.0, y + row, 0.0
+        for node, (nx_, ny) in pos.items():
+            placed[node] = (round(x + nx_ - left, 1), round(y + ny - top, 1))
+        x, row = x + w, max(row, h)
+    return placed
+
+
+def communities(graph: nx.Graph) -> dict[str, int]:
+    """Louvain community per node (fixed seed), numbered from the largest community."""
+    simple = nx.Graph()
+    simple.add_nodes_from(sorted(graph))
+    simple.add_edges_from(sorted((u, v) for u, v in graph.edges() if u != v))
+    found = nx.community.louvain_communities(simple, seed=42)
+    ordered = sorted(found, key=lambda c: (-len(c), min(c)))
+    return {node: i for i, members in enumerate(ordered) for node in members}
+
+
+# ---------------------------------------------------------------- the page
+
+
+def _style(cls: str) -> tuple[str, str]:
+    """Colour and shape of a class; unknown classes get a stable colour from their name."""
+    if cls in STYLE:
+        return STYLE[cls]
+    return PALETTE[int(hashlib.sha1(cls.encode()).hexdigest(), 16) % len(PALETTE)], "dot"
+
+
+def _node_title(data: dict) -> str:
+    """A plain-text tooltip: label, other label and class."""
+    other = data["label_en"] if data["label"] != data["label_en"] else data["label_ru"]
+    lines = [data["label"], other, data["cls_label"]]
+    return "\n".join(line for line in lines if line)
+
+
+def _edge_title(data: dict) -> str:
+    """A plain-text tooltip: the relation and the first supporting text, shortened."""
+    lines = [data["label"]]
+    if data["evidence"]:
+        text = data["evidence"][0][1]
+        lines.append(text if len(text) <= 160 else text[:159] + "…")
+    return "\n".join(lines)
+
+
+def page_data(
+    graph: nx.MultiDiGraph, rank: dict[str, float], *, lang: str, omitted: int, total: int,
+    community: dict[str, int] | None = None,
+) -> dict:
+    """Everything the page needs, as JSON-ready lists (integer ids, sorted, no floats beyond 0.1 px)."""
+    ids = {node: i for i, node in enumerate(sorted(graph))}
+    pos = layout(graph, rank)
+    top = max(rank.get(n, 0.0) for n in graph) if len(graph) else 1.0
+    about = node_sectors(graph)
+    nodes = []
+    for node in sorted(graph):
+        data = graph.nodes[node]
+        item = {
+            "id": ids[node], "label": data["label"], "ru": data["label_ru"], "en": data["label_en"],
+            "cls": data["cls"], "clsLabel": data["cls_label"], "iri": short_id(node),
+            "wd": data["wikidata"], "gn": data["geonames"], "m": data["mentions"], "d": data["documents"],
+            "deg": graph.degree(node), "x": pos[node][0], "y": pos[node][1],
+            "size": round(8 + 32 * math.sqrt(rank.get(node, 0.0) / top), 1) if top else 10,
+            "title": _node_title(data), "sec": [ids[s] for s in about[node]],
+        }
+        if community is not None:
+            item["com"] = community[node]
+            item["color"] = PALETTE[community[node] % len(PALETTE)]
+        nodes.append(item)
+    edges = []
+    for i, (u, v, data) in enumerate(sorted(graph.edges(data=True), key=lambda e: (e[0], e[1], e[2]["predicate"]))):
+        edges.append({
+            "id": i, "from": ids[u], "to": ids[v], "label": data["label"], "pred": data["predicate"],
+            "title": _edge_title(data), "ev": [{"k": k, "t": t, "s": s} for k, t, s in data["evidence"]],
+        })
+    counts = Counter(graph.nodes[n]["cls"] for n in graph)
+    class_labels = {graph.nodes[n]["cls"]: graph.nodes[n]["cls_label"] for n in graph}
+    classes = [
+        {"name": cls, "label": class_labels[cls], "color": _style(cls)[0], "shape": _style(cls)[1], "count": k}
+        for cls, k in sorted(counts.items(), key=lambda item: (-item[1], item[0]))
+    ]
+    sectors = sorted(
+        ({"id": ids[n], "label": graph.nodes[n]["label"]} for n in graph if graph.nodes[n]["cls"] == "Sector"),
+        key=lambda s: (s["label"].casefold(), s["id"]),
+    )
+    return {
+        "lang": lang, "ui": UI[lang], "nodes": nodes, "edges": edges, "classes": classes, "sectors": sectors,
+        "communities": community is not None,
+        "stats": {"nodes": len(nodes), "edges": len(edges), "omitted": omitted, "total": total},
+    }
+
+
+def vis_options(classes: list[dict], count: int) -> dict:
+    """vis-network options: physics off (positions are precomputed), straight edges, groups by class."""
+    large = count > 1500
+    return {
+        "autoResize": True,
+        "physics": {"enabled": False},
+        "layout": {"improvedLayout": False, "randomSeed": 0},
+        "interaction": {
+            "hover": not large, "tooltipDelay": 200, "hideEdgesOnDrag": large, "hideEdgesOnZoom": large,
+            "navigationButtons": False, "keyboard": False, "multiselect": False,
+        },
+        "nodes": {
+            "borderWidth": 1, "font": {"size": 14, "face": "sans-serif", "strokeWidth": 3},
+            "scaling": {"label": {"drawThreshold": 7}},
+        },
+        "edges": {
+            "smooth": False, "width": 1, "selectionWidth": 2,
+            "arrows": {"to": {"enabled": True, "scaleFactor": 0.5}},
+            "color": {"color": "#b4b4b4", "highlight": "#333333", "hover": "#666666"},
+            "font": {"size": 10, "color": "#555555", "strokeWidth": 3, "align": "middle"},
+        },
+        "groups": {
+            c["name"]: {"shape": c["shape"], "color": {"background": c["color"], "border": "#444444"}}
+            for c in classes
+        },
+    }
+
+
+def to_network(data: dict) -> Network:
+    """A pyvis Network holding the nodes, edges and options (its own template and add_node are not used)."""
+    net = Network(directed=True, cdn_resources="in_line", height="100%", width="100%")
+    # add_node searches a list per call (quadratic); the lists are filled directly instead.
+    net.nodes = data["nodes"]
+    net.edges = data["edges"]
+    net.node_ids = [n["id"] for n in data["nodes"]]
+    net.options = vis_options(data["classes"], len(data["nodes"]))
+    return net
+
+
+def script_json(value: object) -> str:
+    """JSON that is safe inside a <script> element: no '<', '>', '&' or line separators left raw."""
+    text = json.dumps(value, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+    for char, escape in (("<", "\\u003c"), (">", "\\u003e"), ("&", "\\u0026"),
+                         ("\u2028", "\\u2028"), ("\u2029", "\\u2029")):
+        text = text.replace(char, escape)
+    return text
+
+
+def _vis_assets() -> tuple[str, str]:
+    """vis-network's script (with its licence comment) and style sheet, from the installed pyvis."""
+    script = (VIS_DIR / "vis-network.min.js").read_text(encoding="utf-8")
+    style = (VIS_DIR / "vis-network.css").read_text(encoding="utf-8")
+    for text in (script, style):
+        if re.search(r"</(script|style)|<!--", text, re.IGNORECASE):
+            raise ValueError("vis-network asset cannot be inlined safely")
+    return script, style
+
+
+def _with_csp(html: str) -> str:
+    """Fill the Content-Security-Policy with the hashes of the page's own scripts, so no other runs."""
+    scripts = re.findall(r"<script data-kg>(.*?)</script>", html, re.DOTALL)
+    hashes = " ".join(
+        f"'sha256-{base64.b64encode(hashlib.sha256(s.encode()).digest()).decode()}'" for s in scripts
+    )
+    return html.replace(CSP_PLACEHOLDER, hashes, 1)
+
+
+def render(net: Network, data: dict) -> str:
+    """The whole page as one HTML string: our template, vis-network inlined, data as escaped JSON."""
+    nodes, edges, _heading, _height, _width, options = net.get_network_data()
+    payload = {**data, "nodes": nodes, "edges": edges, "options": json.loads(options)}
+    script, style = _vis_assets()
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(TEMPLATES), autoescape=True, keep_trailing_newline=True,
+        undefined=jinja2.StrictUndefined,
+    )
+    html = env.get_template("graph.html").render(
+        lang=data["lang"], ui=data["ui"], stats=data["stats"], csp_hashes=CSP_PLACEHOLDER,
+        vis_js=Markup(script), vis_css=Markup(style), data_json=Markup(script_json(payload)),
+    )
+    return _with_csp(html)
+
+
+def graph_page(
+    graph: nx.MultiDiGraph, *, lang: str = "ru", max_nodes: int = 2000, classes: Sequence[str] = (),
+    sectors: Sequence[str] = (), min_degree: int = 0, communities_: bool = False,
+) -> tuple[str, VizStats]:
+    """The page for a projection after the filters, and what it shows."""
+    rank = pagerank(graph)
+    shown, omitted = select(
+        graph, max_nodes=max_nodes, classes=classes, sectors=sectors, min_degree=min_degree, rank=rank,
+    )
+    community = communities(shown) if communities_ else None
+    data = page_data(shown, rank, lang=lang, omitted=omitted, total=len(shown) + omitted, community=community)
+    html = render(to_network(data), data)
+    return html, VizStats(nodes=shown.number_of_nodes(), edges=shown.number_of_edges(), omitted=omitted)
+
+
+def write_html(
+    db: Store,
+    path: Path,
+    *,
+    lang: str = "ru",
+    max_nodes: int = 2000,
+    classes: Sequence[str] = (),
+    sectors: Sequence[str] = (),
+    min_degree: int = 0,
+    documents: bool = False,
+    communities: bool = False,
+) -> VizStats:
+    """Write the interactive, offline graph page of the store to `path`; return what it shows."""
+    if lang not in UI:
+        raise ValueError(f"lang must be one of {sorted(UI)}, not {lang!r}")
+    graph = project(db, lang=lang, documents=documents)
+    html, stats = graph_page(
+        graph, lang=lang, max_nodes=max_nodes, classes=classes, sectors=sectors, min_degree=min_degree,
+        communities_=communities,
+    )
+    write_atomic(path, html)
+    return stats
+
+
+# ---------------------------------------------------------------- tables for Gephi and spreadsheets
+
+NODE_COLUMNS = ("id", "label", "label_ru", "label_en", "cls", "wikidata", "geonames", "mentions", "documents",
+                "degree", "pagerank")
+EDGE_COLUMNS = ("source", "target", "predicate", "label", "evidence_count", "evidence")
+
+
+def _table_graph(graph: nx.MultiDiGraph) -> nx.MultiDiGraph:
+    """A copy with sorted nodes and edges and only scalar attributes, as GraphML and GEXF require."""
+    rank = pagerank(graph)
+    out = nx.MultiDiGraph()
+    for node in sorted(graph):
+        data = graph.nodes[node]
+        out.add_node(node, **{c: data[c] for c in NODE_COLUMNS[1:8]},
+                     degree=graph.degree(node), pagerank=round(rank[node], 8))
+    for u, v, key, data in sorted(graph.edges(keys=True, data=True), key=lambda e: e[:3]):
+        out.add_edge(u, v, key=key, predicate=data["predicate"], label=data["label"],
+                     evidence_count=len(data["evidence"]),
+                     evidence=json.dumps([list(e) for e in data["evidence"]], ensure_ascii=False))
+    return out
+
+
+def _csv(rows: Iterable[Sequence[object]], header: Sequence[str]) -> str:
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(header)
+    writer.writerows(rows)
+    return buffer.getvalue()
+
+
+def _gexf(graph: nx.MultiDiGraph) -> bytes:
+    """GEXF without networkx's last-modified date, so reruns are byte-identical."""
+    writer = nx.readwrite.gexf.GEXFWriter(encoding="utf-8", prettyprint=True)
+    meta = writer.xml.find("meta")
+    if meta is not None:
+        meta.attrib.pop("lastmodifieddate", None)
+    writer.add_graph(graph)
+    buffer = io.BytesIO()
+    writer.write(buffer)
+    return buffer.getvalue()
+
+
+def write_tables(graph: nx.MultiDiGraph, out: Path) -> None:
+    """Write graph.graphml, graph.gexf, nodes.csv and edges.csv of a projection into `out`, atomically."""
+    table = _table_graph(graph)
+    with atomic_writer(out / "graph.graphml") as handle:
+        nx.write_graphml(table, handle, encoding="utf-8", prettyprint=True)
+    write_atomic(out / "graph.gexf", _gexf(table))
+    write_atomic(out / "nodes.csv", _csv(
+        ([n, *(table.nodes[n][c] for c in NODE_COLUMNS[1:])] for n in table), NODE_COLUMNS))
+    write_atomic(out / "edges.csv", _csv(
+        ([u, v, *(d[c] for c in EDGE_COLUMNS[2:])] for u, v, d in table.edges(data=True)), EDGE_COLUMNS))
