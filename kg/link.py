@@ -7,7 +7,9 @@ from dataclasses import replace
 
 from slugify import slugify
 
+from kg.extract.coref import same_name
 from kg.gazetteer import Gazetteer
+from kg.morph import fold
 from kg.types import Entity, Mention
 from kg.vocab import entity_iri
 
@@ -39,9 +41,17 @@ def _entity(group: list[Mention], gazetteer: Gazetteer) -> Entity:
 
 
 def _label(group: list[Mention]) -> str:
-    """The fullest normal form: most words, then most frequent, then alphabetical."""
+    """The fullest normal form (most words, then most frequent, then alphabetical), with the surname as a
+    nominative mention writes it: natasha may normalise «Алмасадама Саткалиева» to a feminine surname."""
     counts = Counter(m.normal for m in group)
-    return min(counts, key=lambda n: (-len(n.split()), -counts[n], n))
+    label = min(counts, key=lambda n: (-len(n.split()), -counts[n], n))
+    words = label.split()
+    if len(words) > 1:
+        written = sorted(m.text for m in group if m.text == m.normal and " " not in m.text and m.origin != "coref")
+        fitting = [w for w in written if same_name(fold(w), fold(words[-1])) and fold(w) != fold(words[-1])]
+        if fitting:
+            words[-1] = fitting[0]
+    return " ".join(words)
 
 
 def referenced_entities(iris: set[str], known: list[Entity], gazetteer: Gazetteer) -> list[Entity]:

@@ -65,6 +65,7 @@ class Token:
     head: int  # index of the head token within the sentence, -1 for the root
     rel: str
     lemmas: tuple[str, ...]  # folded: the contextual lemma, the word form, then every dictionary lemma
+    common: bool = False  # a dictionary word with no reading as a name («Жители», «Сухой»)
 
     def feat(self, name: str) -> str:
         """The value of one morphological feature, or ''."""

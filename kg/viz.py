@@ -41,7 +41,7 @@ SPEAKS_ABOUT_LABELS = {"ru": "говорит о", "en": "speaks about"}
 EVENT_LIKE = {"Event", "Visit", "Summit", "Meeting", "Forum", "Cooperation", "Statement"}
 CORE_SIZE = 300  # nodes laid out by spring_layout; networkx needs scipy above 500
 SPRING_MIN = 6  # smaller components are simply fanned out
-SPACING = 70.0  # pixels between a node and its nearest leaves
+SPACING = 80.0  # pixels between a node and its nearest leaves
 
 # (colour, shape) by class; vis shapes that keep the label outside, so size shows centrality.
 STYLE = {
@@ -542,7 +542,7 @@ def page_data(
             "cls": data["cls"], "clsLabel": data["cls_label"], "iri": short_id(node),
             "wd": data["wikidata"], "gn": data["geonames"], "m": data["mentions"], "d": data["documents"],
             "deg": graph.degree(node), "x": pos[node][0], "y": pos[node][1],
-            "size": round(8 + 32 * math.sqrt(rank.get(node, 0.0) / top), 1) if top else 10,
+            "size": round(6 + 24 * math.sqrt(rank.get(node, 0.0) / top), 1) if top else 10,
             "title": _node_title(data), "sec": [ids[s] for s in about[node]],
         }
         if community is not None:
@@ -707,7 +707,7 @@ def _table_graph(graph: nx.MultiDiGraph) -> nx.MultiDiGraph:
     out = nx.MultiDiGraph()
     for node in sorted(graph):
         data = graph.nodes[node]
-        out.add_node(node, **{c: data[c] for c in NODE_COLUMNS[1:8]},
+        out.add_node(node, **{c: data[c] for c in NODE_COLUMNS[1:9]},
                      degree=graph.degree(node), pagerank=round(rank[node], 8))
     for u, v, key, data in sorted(graph.edges(keys=True, data=True), key=lambda e: e[:3]):
         out.add_edge(u, v, key=key, predicate=data["predicate"], label=data["label"],

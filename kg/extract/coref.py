@@ -19,10 +19,16 @@ def resolve_surnames(mentions: list[Mention]) -> list[Mention]:
     return resolved
 
 
+def same_name(a: str, b: str) -> bool:
+    """Two folded name forms that differ at most by an inflected ending (Саткалиев / Саткалиева)."""
+    short, long = sorted((a, b), key=len)
+    return long.startswith(short) and len(long) - len(short) <= 2 and len(short) >= 3 or a == b
+
+
 def _full_name_for(mention: Mention, full: list[Mention]) -> Mention | None:
     """The nearest preceding full-name mention sharing this word, else the first following one."""
     word = fold(mention.normal)
-    candidates = [m for m in full if word in {fold(part) for part in m.normal.split()}]
+    candidates = [m for m in full if any(same_name(word, fold(part)) for part in m.normal.split())]
     before = [m for m in candidates if m.start < mention.start]
     if before:
         return before[-1]

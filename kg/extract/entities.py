@@ -5,6 +5,7 @@ from __future__ import annotations
 import bisect
 from dataclasses import replace
 
+from kg.extract.roles import ROLES
 from kg.gazetteer import Gazetteer
 from kg.morph import fold
 from kg.types import (
@@ -15,6 +16,7 @@ from kg.types import (
     Mention,
     NerSpan,
     Sentence,
+    Token,
 )
 
 NER_CLASS = {"PER": PERSON, "ORG": ORGANIZATION, "LOC": PLACE}
@@ -24,8 +26,12 @@ def find_mentions(adoc: AnnotatedDocument, gazetteer: Gazetteer) -> list[Mention
     """Every entity mention of a document, sorted by offset; nested mentions are kept."""
     known = _gazetteer_mentions(adoc.sentences, gazetteer)
     mentions = list(known)
-    for span in adoc.spans:
-        if not _plausible(span):
+    tokens = [t for sentence in adoc.sentences for t in sentence.tokens]
+    starts = [t.start for t in tokens]
+    initial = {next((t.start for t in s.tokens if t.pos != "PUNCT"), -1) for s in adoc.sentences}
+    for raw in adoc.spans:
+        span = _trimmed(raw, tokens, starts, initial)
+        if span is None or not _plausible(span):
             continue
         overlapping = [m for m in known if m.start < span.stop and span.start < m.stop]
         if any(m.start <= span.start and span.stop <= m.stop for m in overlapping):
@@ -69,6 +75,21 @@ def _ner_mention(span: NerSpan, gazetteer: Gazetteer) -> Mention:
         return Mention(span.start, span.stop, span.text, entry.cls, entry.label_ru, entry.iri, entry.iri, "ner")
     cls = NER_CLASS[span.type]
     return Mention(span.start, span.stop, span.text, cls, span.normal, f"{cls}:{fold(span.normal)}", "", "ner")
+
+
+def _trimmed(span: NerSpan, tokens: list[Token], starts: list[int], initial: set[int]) -> NerSpan | None:
+    """The span without a leading role noun («Энергетик Даурен Абдрахманов»), or None when it is one
+    sentence-initial dictionary word («Жители», «Сухой»)."""
+    first = bisect.bisect_left(starts, span.start)
+    stop = bisect.bisect_left(starts, span.stop)
+    inside = tokens[first:stop]
+    if len(inside) == 1 and inside[0].common and inside[0].start in initial:
+        return None
+    if len(inside) > 1 and inside[0].lemma in ROLES and len(span.normal.split()) == len(inside):
+        rest = inside[1]
+        return NerSpan(rest.start, span.stop, span.type, span.text[rest.start - span.start :],
+                       span.normal.split(" ", 1)[1])
+    return span
 
 
 def _plausible(span: NerSpan) -> bool:
