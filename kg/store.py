@@ -6,7 +6,20 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import BinaryIO
 
-from pyoxigraph import NamedNode, Quad, QuerySolutions, QueryTriples, RdfFormat, Store, parse, serialize
+import rdflib
+from pyoxigraph import (
+    BlankNode,
+    Literal,
+    NamedNode,
+    Quad,
+    QuerySolutions,
+    QueryTriples,
+    RdfFormat,
+    Store,
+    Triple,
+    serialize,
+)
+from rdflib.compare import to_canonical_graph
 
 from kg.files import atomic_writer
 from kg.rdf import PREFIXES
@@ -43,12 +56,26 @@ def replace_graphs(store: Store, graphs: Iterable[str], nquads: bytes) -> None:
 
 
 def load_ontology(store: Store) -> None:
-    """(Re)load the ontology and the sector scheme into their own named graph."""
+    """(Re)load the ontology and the sector scheme into their own named graph, blank nodes canonically named."""
     graph = NamedNode(ONTOLOGY_GRAPH)
     store.remove_graph(graph)
     for name in ONTOLOGY_FILES:
-        triples = parse(path=str(ONTOLOGY_DIR / name), format=RdfFormat.TURTLE)
-        store.extend(Quad(t.subject, t.predicate, t.object, graph) for t in triples)
+        store.extend(Quad(*t, graph) for t in canonical_triples(ONTOLOGY_DIR / name))
+
+
+def canonical_triples(path: Path) -> list[Triple]:
+    """A Turtle file's triples with blank nodes named from the graph's structure, so reloads are byte-identical."""
+    canonical = to_canonical_graph(rdflib.Graph().parse(path, format="turtle"))
+    return [Triple(_term(s), _term(p), _term(o)) for s, p, o in canonical]
+
+
+def _term(term: rdflib.term.Node) -> NamedNode | BlankNode | Literal:
+    if isinstance(term, rdflib.BNode):
+        return BlankNode(str(term))
+    if isinstance(term, rdflib.URIRef):
+        return NamedNode(str(term))
+    datatype = NamedNode(str(term.datatype)) if term.datatype else None
+    return Literal(str(term), language=term.language, datatype=datatype)
 
 
 def query(store: Store, sparql: str) -> QuerySolutions | QueryTriples | bool:

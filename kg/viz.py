@@ -179,7 +179,7 @@ def most_specific(classes: Iterable[str], ancestors: dict[str, set[str]]) -> str
     return min(classes - general or classes)
 
 
-def _node_classes(db: Store, documents: bool) -> dict[str, set[str]]:
+def _node_classes(db: Store, documents: bool, ancestors: dict[str, set[str]]) -> dict[str, set[str]]:
     """The kg classes of every resource a page may show, typed anywhere but in the ontology graph."""
     hidden = TEXT_CLASSES - ({"Document", "Statement"} if documents else set())
     types: dict[str, set[str]] = defaultdict(set)
@@ -188,7 +188,7 @@ def _node_classes(db: Store, documents: bool) -> dict[str, set[str]]:
           GRAPH ?g {{ ?x a ?c }} FILTER(?g != <{ONTOLOGY_GRAPH}> && isIRI(?x) && STRSTARTS(STR(?c), STR(kg:)))
         }}"""):
         types[x].add(local(cls))
-    shown = {x: cs for x, cs in types.items() if not cs & hidden}
+    shown = {x: cs for x, cs in types.items() if not hidden & cs.union(*(ancestors.get(c, ()) for c in cs))}
     for (x,) in _select(db, "SELECT DISTINCT ?e WHERE { ?d a kg:Document ; kg:mentions ?e }"):
         shown.setdefault(x, {"Entity"})
     for (x,) in _select(db, "SELECT DISTINCT ?s WHERE { ?x kg:aboutSector ?s }"):
@@ -267,7 +267,7 @@ def _statements(db: Store, sources: dict[str, str]) -> list[tuple[str, str, str,
     """(statement, speaker, sector or '', the quotation as support) for every statement with a speaker."""
     rows = _select(db, """
         SELECT DISTINCT ?st ?who ?sector ?q ?doc WHERE {
-          ?st a kg:Statement ; kg:speaker ?who .
+          ?st kg:speaker ?who .
           OPTIONAL { ?st kg:aboutSector ?sector } OPTIONAL { ?st kg:quote ?q }
           OPTIONAL { ?st prov:wasDerivedFrom ?doc }
         }""")
@@ -288,7 +288,7 @@ def project(db: Store, *, lang: str = "ru", documents: bool = False) -> nx.Multi
     """The graph an analyst explores: entities, events and sectors, and the kg relations between them."""
     labels = _labels(db)
     ancestors = _superclasses(db)
-    classes = _node_classes(db, documents)
+    classes = _node_classes(db, documents, ancestors)
     mentions, docs = _counts(db)
     links = _same_as(db)
     sources = _sources(db)
@@ -305,7 +305,7 @@ def project(db: Store, *, lang: str = "ru", documents: bool = False) -> nx.Multi
             mentions=mentions.get(iri, 0), documents=docs.get(iri, 0),
         )
     if documents:
-        for st, quote in _select(db, "SELECT ?st ?q WHERE { ?st a kg:Statement ; kg:quote ?q }"):
+        for st, quote in _select(db, "SELECT ?st ?q WHERE { ?st kg:quote ?q }"):
             if st in graph and graph.nodes[st]["label"] == local(st):
                 graph.nodes[st]["label"] = quote if len(quote) <= 60 else quote[:59] + "…"
     evidence = _evidence(db, sources)
@@ -372,7 +372,7 @@ def node_sectors(graph: nx.MultiDiGraph) -> dict[str, list[str]]:
     for node in graph:
         found = set(direct[node])
         for near in set(graph.predecessors(node)) | set(graph.successors(node)):
-            if graph.nodes[near]["cls"] in EVENT_LIKE:
+            if EVENT_LIKE & set(graph.nodes[near]["kinds"].split()):
                 found |= direct[near]
         result[node] = sorted(found)
     return result
@@ -545,6 +545,8 @@ def page_data(
             "size": round(6 + 24 * math.sqrt(rank.get(node, 0.0) / top), 1) if top else 10,
             "title": _node_title(data), "sec": [ids[s] for s in about[node]],
         }
+        if item["size"] > 12:  # central nodes keep readable labels when the whole graph is in view
+            item["fs"] = round(10 + 0.7 * item["size"])
         if community is not None:
             item["com"] = community[node]
             item["color"] = PALETTE[community[node] % len(PALETTE)]

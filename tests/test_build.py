@@ -1,0 +1,94 @@
+"""`kg build`: the files it writes parse back to the store's graph, reruns are byte-identical, bad input is named."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pyoxigraph
+import pytest
+import rdflib
+from rdflib.compare import isomorphic
+
+from kg.pipeline import Context, build
+
+from .conftest import EXAMPLES
+
+GRAPH_FILES = ("graph.ttl", "graph.nq", "graph.jsonld", "graph.html", "report.json")
+
+
+def _store_quads(out: Path) -> set[pyoxigraph.Quad]:
+    return set(pyoxigraph.Store.read_only(str(out / "store")))
+
+
+def test_report_counts_documents_and_classes(examples_build: Path) -> None:
+    report = json.loads((examples_build / "report.json").read_text())
+    assert report["documents"] == 7
+    assert report["failed"] == 0 and report["errors"] == []
+    assert report["classes"]["Country"] >= 6
+    assert report["classes"]["Person"] >= 20
+    assert report["triples"] > 5000
+
+
+def test_nquads_and_jsonld_parse_back_to_the_store(examples_build: Path) -> None:
+    quads = _store_quads(examples_build)
+    for name, fmt in (("graph.nq", pyoxigraph.RdfFormat.N_QUADS), ("graph.jsonld", pyoxigraph.RdfFormat.JSON_LD)):
+        parsed = set(pyoxigraph.parse(path=str(examples_build / name), format=fmt))
+        assert parsed == quads, name
+
+
+def test_turtle_is_the_union_of_all_graphs(examples_build: Path) -> None:
+    union = {q.triple for q in _store_quads(examples_build)}
+    parsed = pyoxigraph.parse(path=str(examples_build / "graph.ttl"), format=pyoxigraph.RdfFormat.TURTLE)
+    assert {q.triple for q in parsed} == union
+
+
+def test_rdflib_reads_the_same_graph(examples_build: Path) -> None:
+    turtle = rdflib.Graph().parse(examples_build / "graph.ttl", format="turtle")
+    nquads = rdflib.Dataset()
+    nquads.parse(examples_build / "graph.nq", format="nquads")
+    union = rdflib.Graph()
+    for s, p, o, _ in nquads.quads((None, None, None, None)):
+        union.add((s, p, o))
+    assert len(turtle) == len(union) > 5000
+    assert isomorphic(turtle, union)
+
+
+def test_one_named_graph_per_article(examples_build: Path) -> None:
+    graphs = {g.value for g in pyoxigraph.Store.read_only(str(examples_build / "store")).named_graphs()}
+    docs = {g for g in graphs if "/graph/doc/" in g}
+    assert len(docs) == 7
+    assert "https://w3id.org/kg-news/graph/doc/01-astana-state-visit" in docs
+    assert "https://w3id.org/kg-news/graph/ontology" in graphs
+
+
+def test_two_builds_are_byte_identical(ctx: Context, examples_build: Path, tmp_path: Path) -> None:
+    build([EXAMPLES], tmp_path, ctx=ctx, progress=False)
+    for name in GRAPH_FILES:
+        assert (tmp_path / name).read_bytes() == (examples_build / name).read_bytes(), name
+
+
+def test_bad_input_is_named_and_the_rest_still_builds(ctx: Context, tmp_path: Path) -> None:
+    inputs = tmp_path / "in"
+    inputs.mkdir()
+    (inputs / "good.txt").write_text("Визит в Астану\n\nПрезидент Казахстана Касым-Жомарт Токаев прибыл в Пекин.\n")
+    (inputs / "empty.txt").write_text("")
+    (inputs / "binary.txt").write_bytes(b"\x00\x01\x02PNG\x00" * 50)
+    (inputs / "latin1.txt").write_bytes("Заголовок\n\nТекст".encode("cp1251"))
+    report = build([inputs, tmp_path / "missing.txt"], tmp_path / "out", ctx=ctx, progress=False)
+    assert report.documents == 1
+    assert report.failed == 4
+    messages = sorted(f"{Path(e.source).name}: {e.message}" for e in report.errors)
+    assert messages[0].startswith("binary.txt: binary file")
+    assert messages[1].startswith("empty.txt: empty document")
+    assert messages[2].startswith("latin1.txt: not valid UTF-8 at byte")
+    assert messages[3].startswith("missing.txt: no such file or directory")
+    written = json.loads((tmp_path / "out" / "report.json").read_text())
+    assert written["failed"] == 4 and len(written["errors"]) == 4
+    assert "kasym-zhomart-tokaev" in (tmp_path / "out" / "graph.ttl").read_text()
+
+
+@pytest.mark.parametrize("name", ["graph.ttl", "graph.nq", "graph.jsonld", "report.json", "graph.html"])
+def test_no_temporary_files_left_behind(examples_build: Path, name: str) -> None:
+    assert (examples_build / name).stat().st_size > 0
+    assert not list(examples_build.glob(".*.tmp"))
