@@ -123,7 +123,8 @@ def build(
             try:
                 nquads, result = process_to_nquads(item, ctx)
             except Exception as error:  # one bad document must not lose the others' results
-                _fail(report, IngestError(item.source or item.id, f"extraction failed: {error!r}"))
+                source = item.source or item.id
+                _fail(report, IngestError(source, f"{source}: extraction failed: {error!r}"))
                 continue
             graphs.append(doc_graph(item.id))
             chunks.append(nquads)
@@ -163,7 +164,7 @@ def report_dict(report: BuildReport) -> dict:
 def _fail(report: BuildReport, error: IngestError) -> None:
     report.failed += 1
     report.errors.append(error)
-    print(f"kg: {error.source}: {error.message}", file=sys.stderr)
+    print(f"kg: {error.message}", file=sys.stderr)
 
 
 def _batches(items: Iterable, size: int) -> Iterator[list]:
