@@ -13,7 +13,6 @@ from natasha import (
     NewsSyntaxParser,
     Segmenter,
 )
-
 from natasha.doc import DocSent, DocToken
 
 from kg.morph import Lemmatizer, fold

@@ -7,8 +7,8 @@ from collections import defaultdict
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 
-from kg.pipeline import Context, extract, load_context
 from kg.annotate import annotate
+from kg.pipeline import Context, extract, load_context
 from kg.types import COARSE, DocResult, Document
 
 WIKIDATA = "http://www.wikidata.org/entity/"

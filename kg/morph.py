@@ -6,7 +6,6 @@ from functools import lru_cache
 
 from natasha import MorphVocab
 
-
 PROPER = frozenset({"Name", "Surn", "Patr", "Geox", "Orgn", "Trad", "Abbr", "Init"})
 
 

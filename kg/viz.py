@@ -19,7 +19,7 @@ import networkx as nx
 import numpy as np
 import pyvis
 from markupsafe import Markup
-from pyoxigraph import Literal, NamedNode, Store
+from pyoxigraph import Literal, Store
 from pyvis.network import Network
 
 from kg import store

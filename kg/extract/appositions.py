@@ -53,7 +53,7 @@ def find_appositions(
     index = MentionIndex(adoc.sentences, mentions)
     found = []
     for s, sentence in enumerate(adoc.sentences):
-        for first, stop, mention in index.in_sentence(s):
+        for first, _stop, mention in index.in_sentence(s):
             if mention.cls == PERSON and mention.origin != "coref":
                 appo = _before(sentence, s, first, mention, index, gazetteer)
                 if appo is not None:

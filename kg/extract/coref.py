@@ -22,7 +22,7 @@ def resolve_surnames(mentions: list[Mention]) -> list[Mention]:
 def same_name(a: str, b: str) -> bool:
     """Two folded name forms that differ at most by an inflected ending (Саткалиев / Саткалиева)."""
     short, long = sorted((a, b), key=len)
-    return long.startswith(short) and len(long) - len(short) <= 2 and len(short) >= 3 or a == b
+    return (long.startswith(short) and len(long) - len(short) <= 2 and len(short) >= 3) or a == b
 
 
 def _full_name_for(mention: Mention, full: list[Mention]) -> Mention | None:

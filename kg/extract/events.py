@@ -157,9 +157,8 @@ def _meeting(scope: Scope, s: int, i: int) -> Node | None:
 def _after_preposition(sentence: Sentence, spans: list[TokenSpan], start: int, preps: set[str]) -> TokenSpan | None:
     """The first place named right after one of `preps`, at or after token `start`."""
     for first, stop, mention in spans:
-        if first > start - 1 and first >= 1 and mention.cls in PLACES:
-            if sentence.tokens[first - 1].lemma in preps:
-                return first, stop, mention
+        if first >= max(start, 1) and mention.cls in PLACES and sentence.tokens[first - 1].lemma in preps:
+            return first, stop, mention
     return None
 
 

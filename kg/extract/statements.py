@@ -228,8 +228,9 @@ def statement_facts(
             *(Relation(iri, "mentions", entity) for entity in inside),
         ]
         if item.speaker is not None:
-            ev = Evidence(item.sentence, item.start, item.stop, "direct-speech" if item.direct else "reported-speech",
-                          0.9 if item.direct else 0.75, args=((item.speaker.start, item.speaker.stop), (item.start, item.stop)))
+            rule, confidence = ("direct-speech", 0.9) if item.direct else ("reported-speech", 0.75)
+            args = ((item.speaker.start, item.speaker.stop), (item.start, item.stop))
+            ev = Evidence(item.sentence, item.start, item.stop, rule, confidence, args=args)
             relations.append(Relation(iri, "speaker", item.speaker.iri, ev))
         relations.extend(sector_relations(iri, item.sentence, hits))
         nodes.append(Node(iri, "Quotation" if item.direct else "Statement", facts=tuple(facts)))
