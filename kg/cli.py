@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import sys
 from pathlib import Path
 
@@ -27,15 +28,26 @@ def main() -> None:
 @click.option("-o", "--out", type=click.Path(path_type=Path), default=DEFAULT_OUT, show_default=True,
               help="Output directory.")
 @click.option("--quiet", is_flag=True, help="No progress bar or summary.")
-def build(paths: tuple[str, ...], out: Path, quiet: bool) -> None:
-    """Build the graph of PATHS (.txt, .md, .html, .jsonl, directories, or - for stdin) into OUT."""
+@click.option("--workers", type=click.IntRange(min=1), default=os.cpu_count() or 1, show_default="all cores",
+              help="Processes that annotate and extract, each loading the models once.")
+@click.option("--prune", is_flag=True, help="Drop the graphs of documents that are not in this run's input.")
+@click.option("--dask", "dask_address", metavar="ADDRESS",
+              help="Annotate and extract on a Dask distributed cluster, e.g. tcp://HOST:8786.")
+def build(paths: tuple[str, ...], out: Path, quiet: bool, workers: int, prune: bool, dask_address: str | None) -> None:
+    """Build the graph of PATHS (.txt, .md, .html, .jsonl, directories, or - for stdin) into OUT.
+
+    On an existing OUT, only new and changed documents are processed; unchanged ones are skipped.
+    """
     from kg.pipeline import build as run_build
 
-    report = run_build(paths, out, stdin=sys.stdin, progress=not quiet)
+    report = run_build(
+        paths, out, stdin=sys.stdin, progress=not quiet, workers=workers, prune=prune, dask=dask_address
+    )
     if not quiet:
         classes = ", ".join(f"{n} {c}" for c, n in sorted(report.classes.items()))
         click.echo(
-            f"{report.documents} documents, {report.failed} failed, {report.triples} triples "
+            f"{report.documents} documents built, {report.skipped} unchanged, {report.failed} failed, "
+            f"{report.triples} triples "
             f"in {report.seconds:.1f} s → {out}/  ({classes})",
             err=True,
         )
@@ -126,7 +138,7 @@ def serve(store_dir: Path, host: str, port: int) -> None:
 def push(
     url: str, store_dir: Path, auth: str | None, fmt: str, dry_run: bool, batch: int, quiet: bool
 ) -> None:
-    """PUT each named graph to a SPARQL 1.1 Graph Store endpoint URL (…/store, …/sparql-graph-crud-auth)."""
+    """PUT each named graph, and void.ttl as the build graph, to a SPARQL 1.1 Graph Store endpoint URL."""
     from kg.push import PushError, check_url, credentials, plan
     from kg.push import push as run_push
     from kg.query import open_readonly
@@ -134,12 +146,14 @@ def push(
     try:
         check_url(url)
         db = open_readonly(store_dir)
+        description = store_dir.parent / "void.ttl"  # the build's description, sent as its own graph
         if dry_run:
-            graphs = plan(db)
+            graphs = plan(db, description)
             for graph in graphs:
                 click.echo(f"{graph.iri}\t{graph.triples}")
         else:
-            graphs = run_push(db, url, auth=credentials(auth), fmt=fmt, batch=batch, progress=not quiet)
+            graphs = run_push(db, url, description=description, auth=credentials(auth), fmt=fmt, batch=batch,
+                              progress=not quiet)
     except (PushError, FileNotFoundError, OSError) as error:
         raise click.ClickException(str(error)) from error
     if not quiet:

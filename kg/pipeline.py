@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import sys
 import time
 from collections.abc import Iterable, Iterator, Sequence
+from contextlib import closing
 from dataclasses import asdict, dataclass
 from itertools import islice
 from pathlib import Path
 from typing import TextIO
 
+from pyoxigraph import NamedNode
 from tqdm import tqdm
 
 from kg import gazetteer as gazetteer_module
@@ -21,6 +24,7 @@ from kg.extract.cooperation import Issuers, cooperation
 from kg.extract.coref import resolve_role_nouns, resolve_surnames
 from kg.extract.entities import find_mentions
 from kg.extract.events import find_events
+from kg.extract.institutions import attach_countries
 from kg.extract.sectors import SectorTagger, load_sectors, sentence_sectors
 from kg.extract.source import reported_by
 from kg.extract.statements import find_statements, statement_facts
@@ -29,10 +33,11 @@ from kg.gazetteer import Gazetteer
 from kg.ingest import read_documents
 from kg.link import link, referenced_entities
 from kg.types import AnnotatedDocument, BuildReport, DocResult, Document, IngestError
-from kg.vocab import doc_graph
+from kg.vocab import KG, doc_graph, doc_iri
 
 BATCH = 256  # documents per store load: bounds memory, amortises bulk_load
 GRAPH_FILES = ("ttl", "nq", "jsonld")
+CONTENT_HASH = NamedNode(str(KG.contentHash))
 CLASS_COUNTS = """
 SELECT ?class (COUNT(DISTINCT ?e) AS ?n) WHERE {
   ?doc kg:mentions ?e . ?e a ?class . FILTER(STRSTARTS(STR(?class), STR(kg:)))
@@ -64,7 +69,7 @@ def process(document: Document, ctx: Context) -> DocResult:
 def extract(adoc: AnnotatedDocument, ctx: Context) -> DocResult:
     """Mentions, entities, relations, events, statements and sectors of an annotated document."""
     doc = adoc.document
-    mentions = resolve_surnames(find_mentions(adoc, ctx.gazetteer))
+    mentions = resolve_surnames(attach_countries(adoc, find_mentions(adoc, ctx.gazetteer)))
     mentions, entities = link(mentions, ctx.gazetteer)
     by_iri = {e.iri: e for e in entities}
     appositions = find_appositions(adoc, mentions, ctx.gazetteer)
@@ -99,6 +104,33 @@ def process_to_nquads(document: Document, ctx: Context) -> tuple[bytes, DocResul
     return rdf.to_nquads(rdf.doc_quads(result, ctx.gazetteer)), result
 
 
+@dataclass(frozen=True, slots=True)
+class Outcome:
+    """One document's result as it travels back from a worker: its graph as N-Quads, or why it failed."""
+
+    doc_id: str
+    source: str
+    nquads: bytes = b""
+    tokens: int = 0
+    error: str = ""  # the report's message when the document failed
+
+
+def build_one(document: Document, ctx: Context) -> Outcome:
+    """Process one document; an exception becomes a failed Outcome naming the document."""
+    try:
+        nquads, result = process_to_nquads(document, ctx)
+    except Exception as error:  # one bad document must not lose the others' results
+        source = document.source or document.id
+        return Outcome(document.id, source, error=f"{source}: extraction failed: {error!r}")
+    return Outcome(document.id, document.source, nquads, result.tokens)
+
+
+def content_hash(text: str) -> str:
+    """The sha256 of a text, as `kg:contentHash` records it."""
+    # surrogatepass: a text with lone surrogates must reach a worker and fail there as that document's error
+    return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
+
+
 def build(
     paths: Sequence[str | Path],
     out: Path,
@@ -106,51 +138,114 @@ def build(
     ctx: Context | None = None,
     stdin: TextIO | None = None,
     progress: bool = True,
+    workers: int = 1,
+    prune: bool = False,
+    dask: str | None = None,
 ) -> BuildReport:
-    """Build the knowledge graph of `paths` into `out`: the store, RDF files, HTML graph and report."""
+    """Build the knowledge graph of `paths` into `out`: the store, RDF files, HTML graph and report.
+
+    Only documents that are new or whose text changed since the store in `out` was built are processed
+    (`report.documents`); unchanged ones are counted in `report.skipped`. With `prune`, the graphs of documents
+    not in `paths` are dropped. Documents are processed here (`workers=1`, with `ctx` if given), in a pool of
+    `workers` processes, or on the Dask cluster at `dask`.
+    """
     started = time.perf_counter()
-    ctx = ctx or load_context()
     report = BuildReport()
     db = store.open_store(out / "store")
     store.load_ontology(db)
+    seen: set[str] | None = set() if prune else None
     items = _progress(read_documents(paths, stdin=stdin), progress)
-    for batch in _batches(items, BATCH):
-        graphs, chunks = [], []
-        for item in batch:
-            if isinstance(item, IngestError):
-                _fail(report, item)
-                continue
-            try:
-                nquads, result = process_to_nquads(item, ctx)
-            except Exception as error:  # one bad document must not lose the others' results
-                source = item.source or item.id
-                _fail(report, IngestError(source, f"{source}: extraction failed: {error!r}"))
-                continue
-            graphs.append(doc_graph(item.id))
-            chunks.append(nquads)
-            report.documents += 1
-            report.tokens += result.tokens
-        store.replace_graphs(db, graphs, b"".join(chunks))
+    with closing(_outcomes(_changed(items, db, report, seen), ctx, workers, dask)) as outcomes:
+        for batch in batches(outcomes, BATCH):
+            _load(db, batch, report)
+    if seen is not None:
+        _prune(db, seen, progress)
     db.flush()
     write_outputs(db, out, report)
     report.seconds = time.perf_counter() - started
     return report
 
 
+def _changed(
+    items: Iterable[Document | IngestError], db: store.Store, report: BuildReport, seen: set[str] | None
+) -> Iterator[Document]:
+    """The documents to (re)build; ingest errors and unchanged documents are counted in the report."""
+    for item in items:
+        if isinstance(item, IngestError):
+            _fail(report, item)
+            continue
+        if seen is not None:
+            seen.add(item.id)
+        if _stored_hash(db, item.id) == content_hash(item.text):
+            report.skipped += 1
+        else:
+            yield item
+
+
+def _stored_hash(db: store.Store, doc_id: str) -> str | None:
+    """The content hash of a document as built in the store, or None when it is not there."""
+    subject, graph = NamedNode(doc_iri(doc_id)), NamedNode(doc_graph(doc_id))
+    return next((q.object.value for q in db.quads_for_pattern(subject, CONTENT_HASH, None, graph)), None)
+
+
+def _outcomes(documents: Iterable[Document], ctx: Context | None, workers: int, dask: str | None) -> Iterator[Outcome]:
+    """Each document's Outcome, from a Dask cluster, a pool of worker processes, or this process."""
+    if dask:
+        from kg.distributed import map_documents  # dask is imported only when asked for
+
+        return map_documents(documents, dask)
+    if workers > 1:
+        from kg.parallel import map_documents as map_in_pool
+
+        return map_in_pool(documents, workers)
+    return _serial(documents, ctx)
+
+
+def _serial(documents: Iterable[Document], ctx: Context | None) -> Iterator[Outcome]:
+    for document in documents:
+        ctx = ctx or load_context()  # loaded at the first changed document: an unchanged corpus loads no models
+        yield build_one(document, ctx)
+
+
+def _load(db: store.Store, batch: list[Outcome], report: BuildReport) -> None:
+    """Replace each document's graph with its new one; a failed document's old graph is dropped with it."""
+    for outcome in batch:
+        if outcome.error:
+            _fail(report, IngestError(outcome.source, outcome.error))
+        else:
+            report.documents += 1
+            report.tokens += outcome.tokens
+    # A failed document's old graph describes a text that is no longer the input, so it goes too.
+    store.replace_graphs(db, [doc_graph(o.doc_id) for o in batch], b"".join(o.nquads for o in batch))
+
+
+def _prune(db: store.Store, keep: set[str], verbose: bool) -> None:
+    """Drop the graphs of documents whose ids are not in `keep`."""
+    prefix = doc_graph("")
+    stale = [
+        graph for graph in db.named_graphs()
+        if isinstance(graph, NamedNode) and graph.value.startswith(prefix) and graph.value[len(prefix):] not in keep
+    ]
+    for graph in stale:
+        db.remove_graph(graph)
+    if verbose and stale:
+        print(f"kg: pruned {len(stale)} graphs of documents not in the input", file=sys.stderr)
+
+
 def write_outputs(db: store.Store, out: Path, report: BuildReport) -> None:
     """Write the RDF files, the HTML graph and report.json from the store."""
     from kg import viz  # pyvis and networkx are only needed here
 
-    quads = store.sorted_quads(db)
-    for fmt in GRAPH_FILES:
-        store.write(db, out / f"graph.{fmt}", fmt, quads)
+    report.triples = store.write_all(db, {fmt: out / f"graph.{fmt}" for fmt in GRAPH_FILES})
     viz.write_html(db, out / "graph.html")
     viz.write_tables(viz.project(db), out)
-    report.triples = len({q.triple for q in quads})
     report.classes = {
         row["class"].value.rsplit("#", 1)[1]: int(row["n"].value) for row in store.query(db, CLASS_COUNTS)
     }
     write_atomic(out / "report.json", json.dumps(report_dict(report), ensure_ascii=False, indent=2) + "\n")
+    from kg import dataset
+
+    dataset.write(db, out)  # last: void.ttl describes every file written above, with sizes and hashes
 
 
 def report_dict(report: BuildReport) -> dict:
@@ -167,7 +262,8 @@ def _fail(report: BuildReport, error: IngestError) -> None:
     print(f"kg: {error.message}", file=sys.stderr)
 
 
-def _batches(items: Iterable, size: int) -> Iterator[list]:
+def batches(items: Iterable, size: int) -> Iterator[list]:
+    """Lists of up to `size` consecutive items."""
     iterator = iter(items)
     while batch := list(islice(iterator, size)):
         yield batch

@@ -13,6 +13,7 @@ import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from itertools import islice
+from pathlib import Path
 from urllib.parse import urlsplit
 
 import requests
@@ -20,7 +21,9 @@ from pyoxigraph import NamedNode, RdfFormat, Store, Triple, serialize
 from requests.auth import AuthBase, HTTPBasicAuth, HTTPDigestAuth
 from tqdm import tqdm
 
+from kg import dataset
 from kg.rdf import PREFIXES
+from kg.vocab import BUILD_GRAPH
 
 USER_VAR, PASSWORD_VAR = "KG_PUSH_USER", "KG_PUSH_PASSWORD"
 BODY_FORMATS = {
@@ -72,9 +75,17 @@ def graph_triples(db: Store, iri: str) -> list[Triple]:
     return sorted((q.triple for q in db.quads_for_pattern(None, None, None, NamedNode(iri))), key=str)
 
 
-def plan(db: Store) -> list[Graph]:
+def description_graph(path: Path | None) -> list[tuple[str, list[Triple]]]:
+    """The dataset description (void.ttl) as the build graph, when there is one."""
+    if path is None or not path.exists():
+        return []
+    return [(BUILD_GRAPH, sorted(dataset.read(path), key=str))]
+
+
+def plan(db: Store, description: Path | None = None) -> list[Graph]:
     """What a push would send: each graph with its triple count."""
-    return [Graph(iri, len(graph_triples(db, iri))) for iri in graph_names(db)]
+    graphs = [Graph(iri, len(graph_triples(db, iri))) for iri in graph_names(db)]
+    return graphs + [Graph(iri, len(triples)) for iri, triples in description_graph(description)]
 
 
 def body(triples: Sequence[Triple], fmt: str = "nt") -> bytes:
@@ -86,6 +97,8 @@ def body(triples: Sequence[Triple], fmt: str = "nt") -> bytes:
 def answer(response: requests.Response) -> str:
     """The server's answer, short: status line and the first lines of its body."""
     lines = response.text[:ANSWER_CHARS].strip().splitlines()[:ANSWER_LINES]
+    if response.status_code == 401 and not lines:
+        lines = [f"(credentials refused or missing: check --auth, {USER_VAR} and {PASSWORD_VAR})"]
     return "\n".join([f"HTTP {response.status_code} {response.reason}", *("  " + line for line in lines)])
 
 
@@ -123,6 +136,7 @@ def push(
     db: Store,
     url: str,
     *,
+    description: Path | None = None,
     auth: AuthBase | None = None,
     fmt: str = "nt",
     batch: int = 64,
@@ -131,23 +145,28 @@ def push(
     progress: bool = True,
     sleep: Callable[[float], None] = time.sleep,
 ) -> list[Graph]:
-    """PUT every named graph of `db` to the Graph Store endpoint `url`; return what was sent."""
+    """PUT every named graph of `db`, then the `description` (void.ttl) if given, to the Graph Store `url`."""
     check_url(url)
     names = graph_names(db)
+    extra = description_graph(description)
     sent = []
     with requests.Session() as session, tqdm(
-        total=len(names), desc="graphs", unit="graph", file=sys.stderr, disable=not progress
+        total=len(names) + len(extra), desc="graphs", unit="graph", file=sys.stderr, disable=not progress
     ) as bar:
         session.auth = auth
+
+        def send(iri: str, triples: list[Triple]) -> None:
+            put_graph(session, url, iri, body(triples, fmt), BODY_FORMATS[fmt][1], retries=retries,
+                      backoff=backoff, sleep=sleep)
+            sent.append(Graph(iri, len(triples)))
+            bar.update()
+
         for chunk in _batches(names, batch):
-            # Serialize a batch at a time: memory stays bounded however many articles the store holds.
-            bodies = [(iri, graph_triples(db, iri)) for iri in chunk]
-            for iri, triples in bodies:
-                data = body(triples, fmt)
-                put_graph(session, url, iri, data, BODY_FORMATS[fmt][1], retries=retries, backoff=backoff,
-                          sleep=sleep)
-                sent.append(Graph(iri, len(triples)))
-                bar.update()
+            # Read a batch of graphs at a time: memory stays bounded however many articles the store holds.
+            for iri, triples in [(iri, graph_triples(db, iri)) for iri in chunk]:
+                send(iri, triples)
+        for iri, triples in extra:
+            send(iri, triples)
     return sent
 
 

@@ -54,7 +54,7 @@ def check_store(store: Path) -> None:
 
 
 def serve(store: Path, host: str = "127.0.0.1", port: int = 7878) -> int:
-    """Run the server in the foreground until it exits or Ctrl-C; return its exit code (0 after Ctrl-C)."""
+    """Run the server in the foreground until it exits, Ctrl-C or SIGTERM; its exit code, 0 when stopped."""
     check_store(store)
     if not is_loopback(host):
         print(f"kg: warning: listening on {host}: anyone who can reach this machine can query the graph",
@@ -62,11 +62,18 @@ def serve(store: Path, host: str = "127.0.0.1", port: int = 7878) -> int:
     print(f"kg: serving {store} read-only at {url(host, port)} (SPARQL endpoint {url(host, port)}query); "
           "Ctrl-C to stop", file=sys.stderr)
     process = subprocess.Popen(command(store, host, port))
+    previous = signal.signal(signal.SIGTERM, _interrupt)  # `kill` stops the server too, not only its parent
     try:
         return process.wait()
     except KeyboardInterrupt:
         stop(process)
         return 0
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
+def _interrupt(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt
 
 
 def stop(process: subprocess.Popen) -> None:

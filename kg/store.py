@@ -2,13 +2,19 @@
 
 from __future__ import annotations
 
+import json
+import re
+import shutil
+import tempfile
 from collections.abc import Iterable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO
 
 import rdflib
 from pyoxigraph import (
     BlankNode,
+    DefaultGraph,
     Literal,
     NamedNode,
     Quad,
@@ -17,10 +23,12 @@ from pyoxigraph import (
     RdfFormat,
     Store,
     Triple,
+    parse,
     serialize,
 )
 from rdflib.compare import to_canonical_graph
 
+from kg.extsort import SortedDump, sorted_dump
 from kg.files import atomic_writer
 from kg.rdf import PREFIXES
 from kg.vocab import ONTOLOGY_GRAPH
@@ -89,8 +97,14 @@ def sorted_quads(store: Store) -> list[Quad]:
 
 
 def dump(store: Store, handle: BinaryIO, fmt: str, quads: list[Quad] | None = None) -> None:
-    """Serialize the store as `fmt`, sorted so reruns are byte-identical."""
-    quads = sorted_quads(store) if quads is None else quads
+    """Serialize the store (or the given sorted `quads`) as `fmt`, sorted so reruns are byte-identical."""
+    if quads is None:
+        with tempfile.TemporaryDirectory(prefix="kg-sort-") as tmp:
+            _dump_sorted(sorted_dump(store, Path(tmp)), handle, fmt)
+        return
+    if fmt in WRITERS:
+        handle.write(WRITERS[fmt](quads))
+        return
     data = quads if fmt in DATASET_FORMATS else sorted({q.triple for q in quads}, key=str)
     serialize(data, handle, format=FORMATS[fmt], prefixes=None if fmt in ("nt", "nq") else PREFIXES)
 
@@ -99,3 +113,237 @@ def write(store: Store, path: Path, fmt: str, quads: list[Quad] | None = None) -
     """Write the store as `fmt` to `path` atomically."""
     with atomic_writer(path) as handle:
         dump(store, handle, fmt, quads)
+
+
+def write_all(store: Store, paths: dict[str, Path]) -> int:
+    """Write the store in each format to its path (sorted, atomically) from one external sort; the triple count."""
+    workdir = next(iter(paths.values())).parent
+    workdir.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(prefix=".kg-sort-", dir=workdir) as tmp:
+        dumped = sorted_dump(store, Path(tmp))
+        for fmt, path in paths.items():
+            with atomic_writer(path) as handle:
+                _dump_sorted(dumped, handle, fmt)
+    return dumped.triple_count
+
+
+def _dump_sorted(dumped: SortedDump, handle: BinaryIO, fmt: str) -> None:
+    """Serialize sorted quads or triples from files, streaming where the serializer does."""
+    if fmt in ("nq", "nt"):
+        with (dumped.quads if fmt == "nq" else dumped.triples).open("rb") as lines:
+            shutil.copyfileobj(lines, handle)
+        return
+    if fmt in WRITERS:
+        handle.write(WRITERS[fmt](parse(path=str(dumped.quads), format=RdfFormat.N_QUADS)))
+        return
+    source = (dumped.quads, RdfFormat.N_QUADS) if fmt in DATASET_FORMATS else (dumped.triples, RdfFormat.N_TRIPLES)
+    serialize(parse(path=str(source[0]), format=source[1]), handle, format=FORMATS[fmt], prefixes=PREFIXES)
+
+
+# --- JSON-LD, compacted with our @context ---------------------------------------------------------------------
+
+CONTEXT_FILE = ONTOLOGY_DIR / "context.jsonld"
+CONTEXT_IRI = "https://w3id.org/kg-news/context.jsonld"  # where ontology/context.jsonld is published
+GEN_DELIMS = tuple(":/?#[]@")
+
+
+def jsonld_context() -> dict:
+    """The @context embedded in graph.jsonld: ontology/context.jsonld's terms, so a reader needs no network.
+
+    "@version" is left out: it only makes JSON-LD 1.0 processors (Jena riot's) refuse the document, and every
+    term means the same to a 1.1 processor without it.
+    """
+    context = json.loads(CONTEXT_FILE.read_text(encoding="utf-8"))["@context"]
+    return {key: value for key, value in context.items() if key != "@version"}
+
+
+@dataclass(frozen=True)
+class Compactor:
+    """Chooses keys and values for RDF terms from a flat @context of prefixes, terms and type coercions."""
+
+    prefixes: dict[str, str]  # prefix -> namespace IRI
+    terms: dict[tuple[str, str | None], str]  # (property IRI, coerced type IRI or "@id" or None) -> term
+    plain: dict[str, str]  # IRI -> term with no coercion: a class in "type", or any value
+
+    @classmethod
+    def from_context(cls, context: dict) -> Compactor:
+        """Read the prefixes and terms of a context whose definitions are strings or {"@id", "@type"}."""
+        prefixes = {k: v for k, v in context.items() if isinstance(v, str) and v.endswith(GEN_DELIMS)}
+        terms: dict[tuple[str, str | None], str] = {}
+        for term, definition in sorted(context.items()):
+            if term.startswith("@") or term in prefixes or definition in ("@id", "@type"):
+                continue
+            iri = definition if isinstance(definition, str) else definition["@id"]
+            coercion = None if isinstance(definition, str) else definition.get("@type")
+            expanded = _expand(prefixes, coercion) if coercion not in (None, "@id") else coercion
+            terms.setdefault((_expand(prefixes, iri), expanded), term)
+        plain = {iri: term for (iri, coercion), term in terms.items() if coercion is None}
+        return cls(prefixes, terms, plain)
+
+    def iri(self, term: NamedNode | BlankNode) -> str:
+        """A node reference: blank node label, compact IRI, or the IRI itself."""
+        if isinstance(term, BlankNode):
+            return f"_:{term.value}"
+        for prefix, namespace in sorted(self.prefixes.items(), key=lambda p: -len(p[1])):
+            rest = term.value[len(namespace):]
+            if term.value.startswith(namespace) and rest and not rest.startswith("//"):
+                return f"{prefix}:{rest}"
+        return term.value
+
+    def vocab(self, term: NamedNode) -> str:
+        """A class or property: its plain term when the context has one, else a compact IRI."""
+        return self.plain.get(term.value) or self.iri(term)
+
+    def entry(self, predicate: NamedNode, obj: NamedNode | BlankNode | Literal) -> tuple[str, object]:
+        """The key and JSON value for one (predicate, object) of a node."""
+        if isinstance(obj, Literal):
+            coerced = self.terms.get((predicate.value, obj.datatype.value))
+            if coerced and not obj.language:
+                return coerced, obj.value
+            return self.plain.get(predicate.value) or self.iri(predicate), self.literal(obj)
+        if isinstance(obj, Triple):
+            raise ValueError("RDF 1.2 triple terms have no JSON-LD form; use --format ttl12")
+        coerced = self.terms.get((predicate.value, "@id"))
+        if coerced:
+            return coerced, self.iri(obj)
+        return self.plain.get(predicate.value) or self.iri(predicate), {"id": self.iri(obj)}
+
+    def literal(self, obj: Literal) -> object:
+        """A literal as a value object: plain strings stay strings, no native numbers (lexical forms kept)."""
+        if obj.language:
+            return {"@value": obj.value, "@language": obj.language}
+        if obj.datatype.value == XSD_STRING:
+            return obj.value
+        return {"@value": obj.value, "@type": self.vocab(obj.datatype)}
+
+
+XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
+RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
+
+
+def _expand(prefixes: dict[str, str], value: str) -> str:
+    prefix, colon, rest = value.partition(":")
+    return prefixes[prefix] + rest if colon and prefix in prefixes else value
+
+
+def jsonld(quads: Iterable[Quad], context: dict | None = None) -> bytes:
+    """A dataset as compacted JSON-LD: one object per named graph, nodes and values sorted."""
+    context = jsonld_context() if context is None else context
+    compactor = Compactor.from_context(context)
+    graphs: dict[str | None, list[Quad]] = {}
+    for quad in sorted(quads, key=str):
+        name = None if isinstance(quad.graph_name, DefaultGraph) else compactor.iri(quad.graph_name)
+        graphs.setdefault(name, []).append(quad)
+    body = _nodes(graphs.pop(None, []), compactor)
+    body += [{"id": name, "@graph": _nodes(graph, compactor)} for name, graph in sorted(graphs.items())]
+    document = {"@context": context, "@graph": body}
+    return (json.dumps(document, ensure_ascii=False, indent=1) + "\n").encode()
+
+
+def _nodes(quads: list[Quad], compactor: Compactor) -> list[dict]:
+    """Node objects for one graph's quads (sorted), grouped by subject."""
+    nodes: dict[str, dict[str, list]] = {}
+    for quad in quads:
+        node = nodes.setdefault(compactor.iri(quad.subject), {})
+        if quad.predicate.value == RDF_TYPE and not isinstance(quad.object, Literal):
+            node.setdefault("type", []).append(compactor.vocab(quad.object))
+        else:
+            key, value = compactor.entry(quad.predicate, quad.object)
+            node.setdefault(key, []).append(value)
+    return [
+        {"id": subject, **{k: v[0] if len(v) == 1 else v for k, v in sorted(props.items(), key=_type_first)}}
+        for subject, props in nodes.items()
+    ]
+
+
+def _type_first(item: tuple[str, list]) -> tuple[bool, str]:
+    return item[0] != "type", item[0]
+
+
+# --- Turtle 1.2: each relation carries its evidence as an annotation ---------------------------------------------
+
+RDF_NS = "http://www.w3.org/1999/02/22-rdf-syntax-ns#"
+REIFICATION = (RDF_NS + "subject", RDF_NS + "predicate", RDF_NS + "object")
+EVIDENCE = "https://w3id.org/kg-news/ontology#Evidence"
+_LOCAL = re.compile(r"^[A-Za-z_][A-Za-z0-9_-]*$")
+
+
+def turtle12(quads: Iterable[Quad]) -> bytes:
+    """The union of all graphs as Turtle 1.2, each fact read from text written `s p o ~ evidence {| … |}`.
+
+    The kg:Evidence records become the reifiers of their facts (`rdf:reifies`), replacing the RDF 1.1
+    rdf:subject / rdf:predicate / rdf:object triples; everything else is written as plain Turtle.
+    """
+    triples = sorted({q.triple for q in quads}, key=str)
+    facts = _reified_facts(triples)
+    asserted = set(triples)
+    annotated: dict[Triple, list[NamedNode | BlankNode]] = {}
+    for reifier, fact in facts.items():
+        if fact in asserted:
+            annotated.setdefault(fact, []).append(reifier)
+    inside = {reifier for reifiers in annotated.values() for reifier in reifiers}
+    plain = [
+        t for t in triples
+        if t not in annotated and t.subject not in inside
+        and not (t.subject in facts and t.predicate.value in REIFICATION)
+    ]
+    plain += [Triple(e, NamedNode(RDF_NS + "reifies"), fact) for e, fact in facts.items() if fact not in asserted]
+    by_subject = _group(triples)
+    parts = [b'VERSION "1.2"\n', *(f"@prefix {p}: <{ns}> .\n".encode() for p, ns in PREFIXES.items()), b"\n"]
+    body = serialize(sorted(plain, key=str), format=RdfFormat.TURTLE, prefixes=PREFIXES) or b""
+    parts.append(b"".join(line for line in body.splitlines(keepends=True) if not line.startswith(b"@prefix ")))
+    parts.append(b"\n# Facts read from text, each annotated with the evidence it was read from.\n")
+    for fact in sorted(annotated, key=str):
+        parts.append(_annotated(fact, annotated[fact], by_subject).encode())
+    return b"".join(parts)
+
+
+def _reified_facts(triples: list[Triple]) -> dict[NamedNode | BlankNode, Triple]:
+    """Each complete kg:Evidence record's fact, rebuilt from rdf:subject / rdf:predicate / rdf:object."""
+    parts: dict[NamedNode | BlankNode, dict[str, object]] = {}
+    evidence = set()
+    for t in triples:
+        if t.predicate.value in REIFICATION:
+            parts.setdefault(t.subject, {}).setdefault(t.predicate.value, []).append(t.object)
+        elif t.predicate.value == RDF_TYPE and t.object.value == EVIDENCE:
+            evidence.add(t.subject)
+    facts = {}
+    for e in sorted(evidence, key=str):
+        s, p, o = (parts.get(e, {}).get(name, []) for name in REIFICATION)
+        if len(s) == len(p) == len(o) == 1 and isinstance(p[0], NamedNode) and not isinstance(s[0], Literal):
+            facts[e] = Triple(s[0], p[0], o[0])
+    return facts
+
+
+def _group(triples: list[Triple]) -> dict[object, list[Triple]]:
+    grouped: dict[object, list[Triple]] = {}
+    for t in triples:
+        grouped.setdefault(t.subject, []).append(t)
+    return grouped
+
+
+def _annotated(fact: Triple, reifiers: list, by_subject: dict[object, list[Triple]]) -> str:
+    """`s p o ~ e {| p1 o1 ; p2 o2 |} .` for one fact and each of its evidence records."""
+    lines = [f"{_ttl(fact.subject)} {_ttl(fact.predicate)} {_ttl(fact.object)}"]
+    for reifier in reifiers:
+        pairs = [t for t in by_subject.get(reifier, []) if t.predicate.value not in REIFICATION]
+        inner = " ;\n        ".join(f"{_ttl(t.predicate)} {_ttl(t.object)}" for t in pairs)
+        lines.append(f"    ~ {_ttl(reifier)} {{| {inner} |}}")
+    return "\n".join(lines) + " .\n"
+
+
+def _ttl(term: object) -> str:
+    """A term in Turtle: `a`, a prefixed name when one fits, else its N-Triples form."""
+    if isinstance(term, NamedNode):
+        if term.value == RDF_TYPE:
+            return "a"
+        for prefix, namespace in PREFIXES.items():
+            if term.value.startswith(namespace) and _LOCAL.match(term.value[len(namespace):]):
+                return f"{prefix}:{term.value[len(namespace):]}"
+        return str(term)
+    if isinstance(term, Literal) and not term.language and term.datatype.value != XSD_STRING:
+        return f"{Literal(term.value)}^^{_ttl(term.datatype)}"
+    return str(term)
+
+
+WRITERS = {"jsonld": jsonld, "ttl12": turtle12}  # formats we write ourselves rather than with pyoxigraph

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import csv
+import functools
 import hashlib
 import io
 import json
@@ -38,6 +39,13 @@ TEXT_CLASSES = {"Document", "Sentence", "Mention", "Evidence", "Statement", "Bui
 # The Person–Sector edge drawn when the statement that links them is hidden.
 SPEAKS_ABOUT = "speaksAbout"
 SPEAKS_ABOUT_LABELS = {"ru": "говорит о", "en": "speaks about"}
+# The relations of ontology/README.md, for stores without the ontology; and links to text, never edges.
+RELATIONS = {
+    "locatedIn", "capitalOf", "memberOf", "nationality", "occupation", "holdsPosition", "positionIn", "role",
+    "worksFor", "headquarteredIn", "participant", "location", "speaker", "aboutSector", "cooperatesWith",
+    "reportedBy", "mentions",
+}
+TEXT_LINKS = {"refersTo", "sentence", "evidence", "supportedBy"}
 EVENT_LIKE = {"Event", "Visit", "Summit", "Meeting", "Forum", "Cooperation", "Statement"}
 CORE_SIZE = 300  # nodes laid out by spring_layout; networkx needs scipy above 500
 SPRING_MIN = 6  # smaller components are simply fanned out
@@ -69,6 +77,7 @@ STYLE = {
     "Cooperation": ("#17becf", "diamond"),
     "Document": ("#cccccc", "square"),
     "Statement": ("#aec7e8", "dot"),
+    "Quotation": ("#aec7e8", "dot"),
 }
 PALETTE = (
     "#4e79a7", "#f28e2b", "#e15759", "#76b7b2", "#59a14f", "#edc948", "#b07aa1", "#ff9da7", "#9c755f",
@@ -113,9 +122,11 @@ class VizStats:
 # ---------------------------------------------------------------- projection
 
 
+@functools.lru_cache(maxsize=4096)  # the same class and property IRIs come back on every row
 def local(iri: str) -> str:
     """The local name of an IRI: after '#', else after the last '/'."""
-    return re.split(r"[#/]", iri.rstrip("/"))[-1]
+    iri = iri.rstrip("/")
+    return iri[max(iri.rfind("#"), iri.rfind("/")) + 1:]
 
 
 def short_id(iri: str) -> str:
@@ -125,9 +136,7 @@ def short_id(iri: str) -> str:
 
 def _select(db: Store, sparql: str) -> list[tuple[str, ...]]:
     """A SELECT over the union graph as tuples of term values ('' when unbound)."""
-    result = store.query(db, sparql)
-    names = [v.value for v in result.variables]
-    return [tuple("" if s[name] is None else s[name].value for name in names) for s in result]
+    return [tuple("" if term is None else term.value for term in s) for s in store.query(db, sparql)]
 
 
 def _labels(db: Store) -> dict[str, dict[str, str]]:
@@ -136,15 +145,14 @@ def _labels(db: Store) -> dict[str, dict[str, str]]:
         SELECT DISTINCT ?x ?p ?l WHERE { VALUES ?p { skos:prefLabel rdfs:label } ?x ?p ?l . FILTER(isIRI(?x)) }
     """)
     found: dict[str, dict[str, tuple[int, str]]] = defaultdict(dict)
-    for row in rows:
-        term = row["l"]
+    for x, p, term in rows:
         if not isinstance(term, Literal):
             continue
-        rank = (0 if row["p"].value.endswith("prefLabel") else 1, term.value)
+        rank = (0 if p.value.endswith("prefLabel") else 1, term.value)
         lang = term.language or ""
-        known = found[row["x"].value].get(lang)
+        known = found[x.value].get(lang)
         if known is None or rank < known:
-            found[row["x"].value][lang] = rank
+            found[x.value][lang] = rank
     return {x: {lang: rank[1] for lang, rank in by_lang.items()} for x, by_lang in found.items()}
 
 
@@ -226,6 +234,7 @@ def _sources(db: Store) -> dict[str, str]:
 
 
 def _support(kind: str, text: str, doc: str, sources: dict[str, str]) -> tuple[str, str, str]:
+    """One supporting text: its kind, the text and the document it came from, by name."""
     return (kind, text, sources.get(doc, short_id(doc)) if doc else "")
 
 
@@ -277,11 +286,13 @@ def _statements(db: Store, sources: dict[str, str]) -> list[tuple[str, str, str,
     ]
 
 
-def _relations(db: Store) -> list[tuple[str, str, str]]:
-    """Every distinct triple whose predicate is in the kg namespace and whose object is an IRI."""
-    return _select(db, """
-        SELECT DISTINCT ?s ?p ?o WHERE { ?s ?p ?o . FILTER(isIRI(?o) && STRSTARTS(STR(?p), STR(kg:))) }
-    """)
+def _relations(db: Store, documents: bool) -> list[tuple[str, str, str]]:
+    """Every distinct triple whose predicate is a kg object property (declared or known) between resources."""
+    declared = {p for (p,) in _select(db, "SELECT DISTINCT ?p WHERE { ?p a owl:ObjectProperty }")}
+    names = {local(p) for p in declared if p.startswith(KG_NS)} | RELATIONS
+    names -= TEXT_LINKS | (set() if documents else {"mentions"})
+    values = " ".join(f"kg:{name}" for name in sorted(names))
+    return _select(db, f"SELECT DISTINCT ?s ?p ?o WHERE {{ VALUES ?p {{ {values} }} ?s ?p ?o . FILTER(isIRI(?o)) }}")
 
 
 def project(db: Store, *, lang: str = "ru", documents: bool = False) -> nx.MultiDiGraph:
@@ -309,7 +320,7 @@ def project(db: Store, *, lang: str = "ru", documents: bool = False) -> nx.Multi
             if st in graph and graph.nodes[st]["label"] == local(st):
                 graph.nodes[st]["label"] = quote if len(quote) <= 60 else quote[:59] + "…"
     evidence = _evidence(db, sources)
-    for s, p, o in sorted(_relations(db)):
+    for s, p, o in sorted(_relations(db, documents)):
         if s in graph and o in graph and s != o:
             name = local(p)
             graph.add_edge(
@@ -318,7 +329,19 @@ def project(db: Store, *, lang: str = "ru", documents: bool = False) -> nx.Multi
             )
     if not documents:
         _add_speaks_about(graph, _statements(db, sources), lang)
+    _name_unlabelled(graph)
     return graph
+
+
+def _name_unlabelled(graph: nx.MultiDiGraph) -> None:
+    """Name a node without labels (a cooperation, an event) by its class and what it links to."""
+    for node, data in graph.nodes(data=True):
+        if data["label_ru"] or data["label_en"] or {"Document", "Statement"} & set(data["kinds"].split()):
+            continue
+        linked = sorted({graph.nodes[n]["label"] for n in graph.successors(node)})
+        if linked:
+            more = ", …" if len(linked) > 3 else ""
+            data["label"] = f"{data['cls_label']}: {', '.join(linked[:3])}{more}"
 
 
 def _add_speaks_about(graph: nx.MultiDiGraph, statements: list, lang: str) -> None:
@@ -362,20 +385,25 @@ def pagerank(graph: nx.Graph, alpha: float = 0.85, iterations: int = 100) -> dic
 
 def node_sectors(graph: nx.MultiDiGraph) -> dict[str, list[str]]:
     """The sectors each node is about: adjacent sectors, and those of the events it takes part in."""
-    direct: dict[str, set[str]] = {}
-    for node, data in graph.nodes(data=True):
-        near = set(graph.predecessors(node)) | set(graph.successors(node))
-        direct[node] = {node} if data["cls"] == "Sector" else {
-            n for n in near if graph.nodes[n]["cls"] == "Sector"
-        }
-    result = {}
-    for node in graph:
-        found = set(direct[node])
-        for near in set(graph.predecessors(node)) | set(graph.successors(node)):
-            if EVENT_LIKE & set(graph.nodes[near]["kinds"].split()):
-                found |= direct[near]
-        result[node] = sorted(found)
-    return result
+    kinds = {d["cls"]: set(d["kinds"].split()) for _, d in graph.nodes(data=True)}
+    sectors = {n for n, d in graph.nodes(data=True) if "Sector" in kinds[d["cls"]]}
+    found: dict[str, set[str]] = {n: {n} for n in sectors}
+    if not sectors:
+        return {n: [] for n in graph}
+    events = {n for n, d in graph.nodes(data=True) if EVENT_LIKE & kinds[d["cls"]]}
+    pairs = [(u, v) for u, v in graph.edges() if u != v and (u in sectors or v in sectors)]
+    direct: dict[str, set[str]] = defaultdict(set)
+    for u, v in pairs:
+        direct[u].update({v} & sectors)
+        direct[v].update({u} & sectors)
+    for n, about in direct.items():
+        found.setdefault(n, set()).update(about)
+    for u, v in graph.edges():
+        if v in events and direct.get(v):
+            found.setdefault(u, set()).update(direct[v])
+        if u in events and direct.get(u):
+            found.setdefault(v, set()).update(direct[u])
+    return {n: sorted(found.get(n, ())) for n in graph}
 
 
 def _matches(value: str, node: str, data: dict) -> bool:
@@ -410,6 +438,8 @@ def select(
     rank = rank or pagerank(graph)
     order = sorted(keep, key=lambda n: (-rank[n], n))
     kept = set(order[:max_nodes]) if max_nodes >= 0 else keep
+    if len(kept) == len(graph):
+        return graph, 0
     return graph.subgraph(sorted(kept)).copy(), len(keep) - len(kept)
 
 
@@ -509,22 +539,6 @@ def _style(cls: str) -> tuple[str, str]:
     return PALETTE[int(hashlib.sha1(cls.encode()).hexdigest(), 16) % len(PALETTE)], "dot"
 
 
-def _node_title(data: dict) -> str:
-    """A plain-text tooltip: label, other label and class."""
-    other = data["label_en"] if data["label"] != data["label_en"] else data["label_ru"]
-    lines = [data["label"], other, data["cls_label"]]
-    return "\n".join(line for line in lines if line)
-
-
-def _edge_title(data: dict) -> str:
-    """A plain-text tooltip: the relation and the first supporting text, shortened."""
-    lines = [data["label"]]
-    if data["evidence"]:
-        text = data["evidence"][0][1]
-        lines.append(text if len(text) <= 160 else text[:159] + "…")
-    return "\n".join(lines)
-
-
 def page_data(
     graph: nx.MultiDiGraph, rank: dict[str, float], *, lang: str, omitted: int, total: int,
     community: dict[str, int] | None = None,
@@ -534,6 +548,7 @@ def page_data(
     pos = layout(graph, rank)
     top = max(rank.get(n, 0.0) for n in graph) if len(graph) else 1.0
     about = node_sectors(graph)
+    degree = Counter(u for u, _ in graph.edges()) + Counter(v for _, v in graph.edges())
     nodes = []
     for node in sorted(graph):
         data = graph.nodes[node]
@@ -541,9 +556,9 @@ def page_data(
             "id": ids[node], "label": data["label"], "ru": data["label_ru"], "en": data["label_en"],
             "cls": data["cls"], "clsLabel": data["cls_label"], "iri": short_id(node),
             "wd": data["wikidata"], "gn": data["geonames"], "m": data["mentions"], "d": data["documents"],
-            "deg": graph.degree(node), "x": pos[node][0], "y": pos[node][1],
+            "deg": degree[node], "x": pos[node][0], "y": pos[node][1],
             "size": round(6 + 24 * math.sqrt(rank.get(node, 0.0) / top), 1) if top else 10,
-            "title": _node_title(data), "sec": [ids[s] for s in about[node]],
+            "sec": [ids[s] for s in about[node]],
         }
         if item["size"] > 12:  # central nodes keep readable labels when the whole graph is in view
             item["fs"] = round(10 + 0.7 * item["size"])
@@ -555,7 +570,7 @@ def page_data(
     for i, (u, v, data) in enumerate(sorted(graph.edges(data=True), key=lambda e: (e[0], e[1], e[2]["predicate"]))):
         edges.append({
             "id": i, "from": ids[u], "to": ids[v], "label": data["label"], "pred": data["predicate"],
-            "title": _edge_title(data), "ev": [{"k": k, "t": t, "s": s} for k, t, s in data["evidence"]],
+            "ev": [{"k": k, "t": t, "s": s} for k, t, s in data["evidence"]],
         })
     counts = Counter(graph.nodes[n]["cls"] for n in graph)
     class_labels = {graph.nodes[n]["cls"]: graph.nodes[n]["cls_label"] for n in graph}
@@ -591,7 +606,8 @@ def vis_options(classes: list[dict], count: int) -> dict:
         },
         "edges": {
             "smooth": False, "width": 1, "selectionWidth": 2,
-            "arrows": {"to": {"enabled": True, "scaleFactor": 0.5}},
+            # arrow heads cost 40% of a redraw; on a large graph the side panel tells the direction
+            "arrows": {"to": {"enabled": not large, "scaleFactor": 0.5}},
             "color": {"color": "#b4b4b4", "highlight": "#333333", "hover": "#666666"},
             "font": {"size": 10, "color": "#555555", "strokeWidth": 3, "align": "middle"},
         },
@@ -719,6 +735,7 @@ def _table_graph(graph: nx.MultiDiGraph) -> nx.MultiDiGraph:
 
 
 def _csv(rows: Iterable[Sequence[object]], header: Sequence[str]) -> str:
+    """CSV text with a header row and Unix line ends."""
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
     writer.writerow(header)

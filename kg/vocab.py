@@ -92,6 +92,7 @@ class KG(DefinedNamespace):
     population: URIRef
     demonym: URIRef
     matchName: URIRef
+    matchKey: URIRef
     # events, statements, cooperation
     participant: URIRef
     location: URIRef

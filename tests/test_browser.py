@@ -8,9 +8,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
-from test_viz import NAMESPACES, fixture_store, nquads
 
 from kg import viz
+from tests.test_viz import NAMESPACES, fixture_store, nquads
 
 CHROMIUM = Path("/usr/bin/chromium")
 ROOT = Path(__file__).resolve().parent.parent
@@ -38,11 +38,13 @@ class Visit:
     dialogs: list[str] = field(default_factory=list)
 
     def eval(self, script: str, arg: object = None) -> object:
+        """Evaluate JavaScript in the page."""
         return self.page.evaluate(script, arg)
 
 
 @pytest.fixture(scope="module")
 def browser() -> Iterator[object]:
+    """One headless Chromium for the module."""
     sync_api = pytest.importorskip("playwright.sync_api")
     with sync_api.sync_playwright() as playwright:
         # launch() gives the browser a fresh temporary profile of its own
@@ -53,15 +55,18 @@ def browser() -> Iterator[object]:
 
 @pytest.fixture
 def open_page(browser: object) -> Iterator:
+    """A function that opens a page in a fresh context, recording what it does."""
     contexts = []
 
     def visit(path: Path) -> Visit:
+        """Open `path`, allow only that file, and wait for the first draw."""
         context = browser.new_context(viewport={"width": 1400, "height": 900})
         contexts.append(context)
         page = context.new_page()
         seen = Visit(page, path.resolve().as_uri())
 
         def route(handler_route: object) -> None:
+            """Let the page's own file through; abort and record anything else."""
             if handler_route.request.url == seen.url:
                 handler_route.continue_()
             else:
@@ -69,6 +74,7 @@ def open_page(browser: object) -> Iterator:
                 handler_route.abort()
 
         def dialog(d: object) -> None:
+            """Record and dismiss any alert, confirm or prompt."""
             seen.dialogs.append(d.message)
             d.dismiss()
 
@@ -78,7 +84,8 @@ def open_page(browser: object) -> Iterator:
         page.on("pageerror", lambda error: seen.errors.append(str(error)))
         page.on("dialog", dialog)
         page.goto(seen.url)
-        page.wait_for_function("window.kgReady === true", timeout=20_000)
+        page.wait_for_selector("html[data-kg-ready]", state="attached", timeout=20_000)
+        assert page.evaluate("window.kgReady") is True
         return seen
 
     yield visit
@@ -126,15 +133,18 @@ def click_edge(seen: Visit, a: int, b: int) -> None:
 
 
 def panel_text(seen: Visit) -> str:
+    """The side panel's text."""
     return seen.eval("document.getElementById('panel').textContent")
 
 
 def visible_nodes(seen: Visit) -> int:
+    """How many nodes the filters leave in the network."""
     return seen.eval("window.kgNetwork.body.data.nodes.length")
 
 
 @pytest.fixture(scope="module")
 def fixture_page(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, viz.VizStats]:
+    """The fixture's page, written once per module."""
     path = tmp_path_factory.mktemp("fixture") / "graph.html"
     return path, viz.write_html(fixture_store(), path)
 
@@ -242,6 +252,7 @@ def escape(text: str) -> str:
 
 @pytest.fixture(scope="module")
 def hostile_page(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The page of the hostile article's hand-made graph."""
     path = tmp_path_factory.mktemp("hostile") / "graph.html"
     viz.write_html(fixture_store(hostile_nquads()), path)
     return path
@@ -273,18 +284,11 @@ def test_hostile_names_and_quotes_run_nothing_and_show_literally(open_page, host
 # ---------------------------------------------------------------- real builds (the whole pipeline)
 
 
-@pytest.fixture(scope="module")
-def pipeline_context() -> object:
-    from kg.pipeline import load_context
-
-    return load_context()
-
-
-def test_hostile_article_built_by_the_pipeline_runs_nothing(open_page, pipeline_context, tmp_path: Path) -> None:
+def test_hostile_article_built_by_the_pipeline_runs_nothing(open_page, ctx, tmp_path: Path) -> None:
     from kg.pipeline import build
     from kg.query import open_readonly
 
-    build([HOSTILE_ARTICLE.parent], tmp_path / "out", ctx=pipeline_context, progress=False)
+    build([HOSTILE_ARTICLE.parent], tmp_path / "out", ctx=ctx, progress=False)
     db = open_readonly(tmp_path / "out" / "store")
     viz.write_html(db, tmp_path / "docs.html", documents=True)
     seen = open_page(tmp_path / "docs.html")
@@ -295,12 +299,10 @@ def test_hostile_article_built_by_the_pipeline_runs_nothing(open_page, pipeline_
     assert_clean(seen)
 
 
-def test_news_build_page_and_screenshot(open_page, pipeline_context, tmp_path: Path) -> None:
-    from kg.pipeline import build
+def test_news_build_page_and_screenshot(open_page, examples_build: Path) -> None:
     from kg.query import open_readonly
 
-    out = tmp_path / "out"
-    build([ROOT / "examples" / "news"], out, ctx=pipeline_context, progress=False)
+    out = examples_build
     graph = viz.project(open_readonly(out / "store"))
     seen = open_page(out / "graph.html")
     assert seen.eval("window.kgStats") == {"nodes": len(graph), "edges": graph.number_of_edges(), "omitted": 0}

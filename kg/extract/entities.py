@@ -20,6 +20,7 @@ from kg.types import (
 )
 
 NER_CLASS = {"PER": PERSON, "ORG": ORGANIZATION, "LOC": PLACE}
+GENERIC_ORGS = {"сми", "интернет", "сеть", "сети", "соцсети"}
 
 
 def find_mentions(adoc: AnnotatedDocument, gazetteer: Gazetteer) -> list[Mention]:
@@ -39,6 +40,8 @@ def find_mentions(adoc: AnnotatedDocument, gazetteer: Gazetteer) -> list[Mention
         if any(not (span.start <= m.start and m.stop <= span.stop) for m in overlapping):
             continue  # crossing spans: trust the gazetteer
         mentions.append(_ner_mention(span, gazetteer))
+    taken = [(m.start, m.stop) for m in mentions]
+    mentions += [m for m in _demonym_mentions(adoc.sentences, gazetteer) if not _inside(m, taken)]
     starts = [s.start for s in adoc.sentences]
     return sorted(
         (_with_sentence(m, starts) for m in mentions), key=lambda m: (m.start, -m.stop, m.key)
@@ -68,6 +71,23 @@ def _gazetteer_mentions(sentences: tuple[Sentence, ...], gazetteer: Gazetteer) -
     return found
 
 
+def _demonym_mentions(sentences: tuple[Sentence, ...], gazetteer: Gazetteer) -> list[Mention]:
+    """Country adjectives («российского», «казахстанский») as references to their country."""
+    found = []
+    for sentence in sentences:
+        for token in sentence.tokens:
+            entry = gazetteer.demonym(token) if token.pos == "ADJ" else None
+            if entry is not None:
+                found.append(
+                    Mention(token.start, token.stop, token.text, entry.cls, entry.label_ru, entry.iri, entry.iri, "demonym")
+                )
+    return found
+
+
+def _inside(mention: Mention, spans: list[tuple[int, int]]) -> bool:
+    return any(a <= mention.start and mention.stop <= b for a, b in spans)
+
+
 def _ner_mention(span: NerSpan, gazetteer: Gazetteer) -> Mention:
     """A mention from a natasha span, linked when the gazetteer knows its normal form."""
     entry = gazetteer.lookup(span.normal)
@@ -93,8 +113,14 @@ def _trimmed(span: NerSpan, tokens: list[Token], starts: list[int], initial: set
 
 
 def _plausible(span: NerSpan) -> bool:
-    """False for spans that cannot be names: no capital letter, or a single character."""
-    return span.type in NER_CLASS and len(span.text) > 1 and any(c.isupper() for c in span.text)
+    """False for spans that cannot be names: no capital letter, a single character, or a generic word that NER
+    takes for an organisation («СМИ», «Интернет»)."""
+    return (
+        span.type in NER_CLASS
+        and len(span.text) > 1
+        and any(c.isupper() for c in span.text)
+        and not (span.type == "ORG" and span.normal.lower() in GENERIC_ORGS)
+    )
 
 
 def _slice(sentence: Sentence, start: int, stop: int) -> str:

@@ -1,0 +1,286 @@
+"""The dataset's description, `output/void.ttl`: VoID statistics, DCAT distributions and PROV-O for the build.
+
+The time-stamped build record lives here, not in the store: graph.ttl, graph.nq and graph.jsonld stay
+byte-identical from one build of the same input to the next, and the store holds exactly what graph.nq holds.
+File IRIs are written relative (`<graph.nq>`), so the description stays true wherever the directory is copied;
+`kg push` reads it with base IRI `DATASET + "/"` and sends it as the graph `BUILD_GRAPH`.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from datetime import UTC, datetime
+from importlib.metadata import PackageNotFoundError, version
+from pathlib import Path
+
+from pyoxigraph import BlankNode, Literal, NamedNode, RdfFormat, Store, Triple, parse, serialize
+
+from kg.files import write_atomic
+from kg.rdf import PREFIXES
+from kg.store import query
+from kg.vocab import BASE, ID, KG
+
+DATASET = BASE + "dataset"
+VOID_FILE = "void.ttl"
+LICENSE = "https://creativecommons.org/licenses/by/4.0/"
+VOID = "http://rdfs.org/ns/void#"
+DCAT = "http://www.w3.org/ns/dcat#"
+DCTERMS = "http://purl.org/dc/terms/"
+PROV = "http://www.w3.org/ns/prov#"
+SPDX = "http://spdx.org/rdf/terms#"
+FOAF = "http://xmlns.com/foaf/0.1/"
+RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
+XSD = "http://www.w3.org/2001/XMLSchema#"
+IANA = "https://www.iana.org/assignments/media-types/"
+DESCRIPTION_PREFIXES = {
+    **PREFIXES, "void": VOID, "dcat": DCAT, "dcterms": DCTERMS, "spdx": SPDX, "foaf": FOAF,
+}
+# What each output file is: IANA media type, and the specification it follows when the media type is generic.
+MEDIA_TYPES = {
+    ".ttl": ("text/turtle", None),
+    ".nt": ("application/n-triples", None),
+    ".nq": ("application/n-quads", None),
+    ".trig": ("application/trig", None),
+    ".jsonld": ("application/ld+json", None),
+    ".rdf": ("application/rdf+xml", None),
+    ".html": ("text/html", None),
+    ".json": ("application/json", None),
+    ".csv": ("text/csv", None),
+    ".graphml": ("application/xml", "http://graphml.graphdrawing.org/xmlns"),
+    ".gexf": ("application/xml", "http://gexf.net/1.3"),
+}
+# Datasets we link to with owl:sameAs.
+LINK_TARGETS = {
+    "wikidata": ("Wikidata", "http://www.wikidata.org/entity/", "https://www.wikidata.org/"),
+    "geonames": ("GeoNames", "https://sws.geonames.org/", "https://www.geonames.org/"),
+}
+COUNTS = """
+SELECT (COUNT(*) AS ?triples) (COUNT(DISTINCT ?s) AS ?subjects) (COUNT(DISTINCT ?p) AS ?properties)
+       (COUNT(DISTINCT ?o) AS ?objects)
+WHERE { SELECT DISTINCT ?s ?p ?o WHERE { ?s ?p ?o } }
+"""
+ENTITIES = "SELECT (COUNT(DISTINCT ?e) AS ?n) WHERE { ?doc kg:mentions ?e }"
+CLASSES = "SELECT ?class (COUNT(DISTINCT ?s) AS ?n) WHERE { ?s a ?class . FILTER(isIRI(?class)) } GROUP BY ?class"
+PREDICATES = "SELECT DISTINCT ?p WHERE { ?s ?p ?o }"
+LINKS = "SELECT (COUNT(DISTINCT *) AS ?n) WHERE { ?s owl:sameAs ?o . FILTER(STRSTARTS(STR(?o), ?space)) }"
+DOCUMENTS = """
+SELECT DISTINCT ?doc ?hash ?source
+WHERE { ?doc a kg:Document ; kg:contentHash ?hash . OPTIONAL { ?doc kg:source ?source } }
+ORDER BY ?doc
+"""
+
+
+def software_version() -> str:
+    """The installed version of kg."""
+    try:
+        return version("kg")
+    except PackageNotFoundError:  # run from a source tree that was never pip-installed
+        return "0+unknown"
+
+
+def now() -> datetime:
+    """The current UTC time, to the second."""
+    return datetime.now(UTC).replace(microsecond=0)
+
+
+def write(db: Store, out: Path, *, started: datetime | None = None, ended: datetime | None = None) -> Path:
+    """Describe the built dataset in `out`/void.ttl; call it after every other output file is written."""
+    ended = ended or now()
+    triples = describe(db, out, started=started, ended=ended)
+    base = out.resolve().as_uri() + "/"
+    data = serialize(sorted(triples, key=str), format=RdfFormat.TURTLE, prefixes=DESCRIPTION_PREFIXES,
+                     base_iri=base) or b""
+    # Drop the @base line: relative IRIs then resolve against wherever the file is read from.
+    body = b"".join(line for line in data.splitlines(keepends=True) if not line.startswith(b"@base "))
+    header = b"# The kg-news dataset: VoID statistics, DCAT distributions, PROV-O record of the build.\n"
+    path = out / VOID_FILE
+    write_atomic(path, header + body)
+    return path
+
+
+def read(path: Path) -> list[Triple]:
+    """The triples of a void.ttl, its relative file IRIs resolved against the dataset IRI."""
+    return [q.triple for q in parse(path=str(path), format=RdfFormat.TURTLE, base_iri=DATASET + "/")]
+
+
+def describe(db: Store, out: Path, *, started: datetime | None, ended: datetime) -> list[Triple]:
+    """Every triple of the description of the dataset built in `out` (file IRIs absolute under `out`)."""
+    dataset = NamedNode(DATASET)
+    build = NamedNode(f"{ID}build/{ended:%Y%m%dT%H%M%SZ}")
+    triples = [
+        *_dataset(dataset, ended),
+        Triple(dataset, _n(PROV, "wasGeneratedBy"), build),
+        *_statistics(db, dataset),
+        *_classes(db, dataset),
+        *_linksets(db, dataset),
+        *_vocabularies(db, dataset),
+        *_distributions(out, dataset),
+        *_build(db, build, started, ended),
+    ]
+    return triples
+
+
+def _n(namespace: str, local: str) -> NamedNode:
+    return NamedNode(namespace + local)
+
+
+def _int(value: int) -> Literal:
+    return Literal(str(value), datatype=_n(XSD, "nonNegativeInteger"))
+
+
+def _time(value: datetime) -> Literal:
+    return Literal(value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"), datatype=_n(XSD, "dateTime"))
+
+
+def _type(subject: NamedNode | BlankNode, namespace: str, local: str) -> Triple:
+    return Triple(subject, NamedNode(RDF_TYPE), _n(namespace, local))
+
+
+def _dataset(dataset: NamedNode, created: datetime) -> list[Triple]:
+    """The dataset's identity: types, title, licence, creation date, where its IRIs live."""
+    return [
+        _type(dataset, VOID, "Dataset"),
+        _type(dataset, DCAT, "Dataset"),
+        Triple(dataset, _n(DCTERMS, "title"), Literal("kg-news: a knowledge graph of Russian news", language="en")),
+        Triple(dataset, _n(DCTERMS, "description"), Literal(
+            "People, organisations, places, events and quotations read from Russian news articles, linked to "
+            "Wikidata and GeoNames; one named graph per article, each fact with the sentence it was read from.",
+            language="en")),
+        Triple(dataset, _n(DCTERMS, "license"), NamedNode(LICENSE)),
+        Triple(dataset, _n(DCTERMS, "created"), _time(created)),
+        Triple(dataset, _n(DCTERMS, "conformsTo"), NamedNode(BASE + "ontology")),
+        Triple(dataset, _n(VOID, "uriSpace"), Literal(ID)),
+    ]
+
+
+def _value(db: Store, sparql: str, name: str = "n") -> int:
+    return int(next(iter(query(db, sparql)))[name].value)
+
+
+def _statistics(db: Store, dataset: NamedNode) -> list[Triple]:
+    """Triples, distinct subjects, properties and objects of the union of all graphs; entities mentioned."""
+    row = next(iter(query(db, COUNTS)))
+    return [
+        Triple(dataset, _n(VOID, "triples"), _int(int(row["triples"].value))),
+        Triple(dataset, _n(VOID, "distinctSubjects"), _int(int(row["subjects"].value))),
+        Triple(dataset, _n(VOID, "properties"), _int(int(row["properties"].value))),
+        Triple(dataset, _n(VOID, "distinctObjects"), _int(int(row["objects"].value))),
+        Triple(dataset, _n(VOID, "entities"), _int(_value(db, ENTITIES))),
+    ]
+
+
+def _classes(db: Store, dataset: NamedNode) -> list[Triple]:
+    """A void:classPartition per class: how many distinct resources have that type."""
+    rows = sorted((r["class"].value, int(r["n"].value)) for r in query(db, CLASSES))
+    triples = [Triple(dataset, _n(VOID, "classes"), _int(len(rows)))]
+    for index, (cls, count) in enumerate(rows):
+        partition = BlankNode(f"class{index}")
+        triples += [
+            Triple(dataset, _n(VOID, "classPartition"), partition),
+            Triple(partition, _n(VOID, "class"), NamedNode(cls)),
+            Triple(partition, _n(VOID, "entities"), _int(count)),
+        ]
+    return triples
+
+
+def _linksets(db: Store, dataset: NamedNode) -> list[Triple]:
+    """A void:Linkset per linked dataset, counting our owl:sameAs links into it."""
+    triples = []
+    for key, (title, space, homepage) in LINK_TARGETS.items():
+        target, linkset = NamedNode(f"{DATASET}/{key}"), NamedNode(f"{DATASET}/links-{key}")
+        count = _value(db, LINKS.replace("?space", f'"{space}"'))
+        triples += [
+            _type(target, VOID, "Dataset"),
+            Triple(target, _n(DCTERMS, "title"), Literal(title)),
+            Triple(target, _n(VOID, "uriSpace"), Literal(space)),
+            Triple(target, _n(FOAF, "homepage"), NamedNode(homepage)),
+            _type(linkset, VOID, "Linkset"),
+            Triple(dataset, _n(VOID, "subset"), linkset),
+            Triple(linkset, _n(VOID, "subjectsTarget"), dataset),
+            Triple(linkset, _n(VOID, "objectsTarget"), target),
+            Triple(linkset, _n(VOID, "linkPredicate"), NamedNode("http://www.w3.org/2002/07/owl#sameAs")),
+            Triple(linkset, _n(VOID, "triples"), _int(count)),
+        ]
+    return triples
+
+
+def namespace(iri: str) -> str:
+    """The vocabulary an IRI belongs to: everything up to its last '#' or '/'."""
+    cut = max(iri.rfind("#"), iri.rfind("/"))
+    return iri[: cut + 1]
+
+
+def _vocabularies(db: Store, dataset: NamedNode) -> list[Triple]:
+    """void:vocabulary for the namespace of every property and class used."""
+    terms = {r["p"].value for r in query(db, PREDICATES)} | {r["class"].value for r in query(db, CLASSES)}
+    return [Triple(dataset, _n(VOID, "vocabulary"), NamedNode(ns)) for ns in sorted({namespace(t) for t in terms})]
+
+
+def _distributions(out: Path, dataset: NamedNode) -> list[Triple]:
+    """A dcat:Distribution per output file: media type, byte size, sha256, licence; dumps are void:dataDump."""
+    triples = []
+    for path in sorted(out.iterdir()):
+        if not path.is_file() or path.name.startswith(".") or path.name == VOID_FILE:
+            continue
+        if path.suffix not in MEDIA_TYPES:
+            continue
+        media_type, conforms_to = MEDIA_TYPES[path.suffix]
+        file = NamedNode(path.resolve().as_uri())
+        checksum = BlankNode(f"sha256-{path.name.replace('.', '-')}")
+        triples += [
+            Triple(dataset, _n(DCAT, "distribution"), file),
+            _type(file, DCAT, "Distribution"),
+            Triple(file, _n(DCTERMS, "title"), Literal(path.name)),
+            Triple(file, _n(DCAT, "downloadURL"), file),
+            Triple(file, _n(DCAT, "mediaType"), NamedNode(IANA + media_type)),
+            Triple(file, _n(DCAT, "byteSize"), _int(path.stat().st_size)),
+            Triple(file, _n(DCTERMS, "license"), NamedNode(LICENSE)),
+            Triple(file, _n(SPDX, "checksum"), checksum),
+            _type(checksum, SPDX, "Checksum"),
+            Triple(checksum, _n(SPDX, "algorithm"), _n(SPDX, "checksumAlgorithm_sha256")),
+            Triple(checksum, _n(SPDX, "checksumValue"), Literal(_sha256(path), datatype=_n(XSD, "hexBinary"))),
+        ]
+        if conforms_to:
+            triples.append(Triple(file, _n(DCTERMS, "conformsTo"), NamedNode(conforms_to)))
+        if path.name.startswith("graph.") and media_type in RDF_MEDIA_TYPES:
+            triples.append(Triple(dataset, _n(VOID, "dataDump"), file))
+    return triples
+
+
+RDF_MEDIA_TYPES = {"text/turtle", "application/n-triples", "application/n-quads", "application/trig",
+                   "application/ld+json", "application/rdf+xml"}
+
+
+def _sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        for chunk in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def _build(db: Store, build: NamedNode, started: datetime | None, ended: datetime) -> list[Triple]:
+    """The build as a prov:Activity: the software that ran it, the documents it used, when."""
+    release = software_version()
+    agent = NamedNode(f"{ID}software/kg/{release}")
+    triples = [
+        Triple(build, NamedNode(RDF_TYPE), NamedNode(str(KG.Build))),
+        _type(build, PROV, "Activity"),
+        Triple(build, _n(PROV, "wasAssociatedWith"), agent),
+        Triple(build, _n(PROV, "endedAtTime"), _time(ended)),
+        _type(agent, PROV, "SoftwareAgent"),
+        Triple(agent, NamedNode("http://www.w3.org/2000/01/rdf-schema#label"), Literal(f"kg {release}")),
+        Triple(agent, NamedNode("https://schema.org/name"), Literal("kg")),
+        Triple(agent, NamedNode("https://schema.org/softwareVersion"), Literal(release)),
+    ]
+    if started is not None:
+        triples.append(Triple(build, _n(PROV, "startedAtTime"), _time(started)))
+    for row in query(db, DOCUMENTS):
+        doc = row["doc"]
+        triples += [
+            Triple(build, _n(PROV, "used"), doc),
+            Triple(doc, NamedNode(str(KG.contentHash)), row["hash"]),
+        ]
+        if row["source"] is not None:
+            triples.append(Triple(doc, NamedNode(str(KG.source)), row["source"]))
+    return triples

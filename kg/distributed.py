@@ -1,0 +1,75 @@
+"""`kg build --dask tcp://HOST:8786`: annotation and extraction on a Dask distributed cluster.
+
+Every machine needs this project installed in the same version (`pip install -e .` in the same checkout); then
+
+    dask scheduler                                          # on one machine; it listens on tcp://HOST:8786
+    dask worker tcp://HOST:8786 --nworkers 4 --nthreads 1   # on each machine: one process per core
+    kg build articles/ -o output/ --dask tcp://HOST:8786    # anywhere that reaches the scheduler
+
+Each worker loads the models once (`ContextPlugin`). The client reads the input, skips unchanged documents, sends
+the others to the cluster in bounded batches, and loads the N-Quads that come back into its own store: IRIs are
+deterministic, so merging the workers' graphs is a union. For a store larger than one machine, `kg push` the
+result to a SPARQL 1.1 store.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Iterable, Iterator
+from functools import cache
+from itertools import chain, islice
+
+from distributed import Client, Worker, WorkerPlugin, as_completed, get_worker
+
+from kg.pipeline import Context, Outcome, batches, build_one, load_context
+from kg.types import Document
+
+PLUGIN = "kg-context"
+BATCH = 8  # documents per task: few enough to balance the workers, enough to amortise scheduling
+
+
+class ContextPlugin(WorkerPlugin):
+    """Loads the models once per worker; tasks find them through `get_worker()`."""
+
+    name = PLUGIN
+
+    def __init__(self) -> None:
+        self.ctx: Context | None = None
+
+    async def setup(self, worker: Worker) -> None:
+        # in a thread: loading takes seconds, and the worker's event loop must keep answering the scheduler
+        self.ctx = await asyncio.to_thread(_process_context)
+
+
+@cache
+def _process_context() -> Context:
+    """This worker process's models: a later build on the same cluster registers the plugin again, not them."""
+    return load_context()
+
+
+def build_batch(documents: list[Document]) -> list[Outcome]:
+    """Build documents on a Dask worker with the models its plugin loaded."""
+    ctx = get_worker().plugins[PLUGIN].ctx
+    return [build_one(document, ctx) for document in documents]
+
+
+def map_documents(documents: Iterable[Document], address: str, window: int = 0) -> Iterator[Outcome]:
+    """Each document's Outcome, in completion order, from the cluster at `address`; `window` batches in flight.
+
+    The client connects at the first document, so an unchanged corpus needs no cluster.
+    """
+    iterator = iter(documents)
+    first = next(iterator, None)
+    if first is None:
+        return
+    chunks = batches(chain([first], iterator), BATCH)
+    with Client(address) as client:
+        client.register_plugin(ContextPlugin())
+        window = window or 2 * max(1, sum(client.nthreads().values()))
+        running = as_completed([client.submit(build_batch, chunk, pure=False) for chunk in islice(chunks, window)])
+        for future in running:
+            outcomes = future.result()
+            chunk = next(chunks, None)
+            if chunk is not None:
+                running.add(client.submit(build_batch, chunk, pure=False))
+            yield from outcomes

@@ -1,0 +1,78 @@
+"""Organisations of a country: «МВД» + «Украины» → «МВД Украины», «правительства Казахстана», and a later bare
+«правительство» that refers back to it."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from kg.extract.spans import MentionIndex
+from kg.morph import fold
+from kg.types import ORGANIZATION, AnnotatedDocument, Mention
+
+PLACES = {"Country", "City", "Region"}
+# Institution nouns (lemma → nominative name) that make an organisation when a country follows in the genitive.
+INSTITUTIONS = {
+    "правительство": "правительство",
+    "парламент": "парламент",
+    "министерство": "министерство",
+    "посольство": "посольство",
+    "консульство": "консульство",
+    "полиция": "полиция",
+    "мэрия": "мэрия",
+    "администрация": "администрация",
+    "власть": "власти",
+    "сенат": "сенат",
+    "прокуратура": "прокуратура",
+    "генпрокуратура": "генпрокуратура",
+    "армия": "армия",
+    "кабмин": "кабмин",
+    "минобороны": "Минобороны",
+    "минфин": "Минфин",
+    "минэнерго": "Минэнерго",
+    "минздрав": "Минздрав",
+    "нацбанк": "Нацбанк",
+}
+
+
+def attach_countries(adoc: AnnotatedDocument, mentions: list[Mention]) -> list[Mention]:
+    """Organisation mentions extended by the country named after them, new ones for institution nouns, and
+    mentions for the bare institution nouns that follow them."""
+    index = MentionIndex(adoc.sentences, mentions)
+    replaced: dict[Mention, Mention] = {}
+    added: list[Mention] = []
+    for s, sentence in enumerate(adoc.sentences):
+        tokens = sentence.tokens
+        for first, stop, place in index.in_sentence(s):
+            if place.cls not in PLACES or first == 0 or tokens[first].feat("Case") != "Gen":
+                continue
+            before = index.ending_at(s, first)
+            if before is not None and before[2].cls == ORGANIZATION and before[2].origin == "ner":
+                org = before[2]
+                name = f"{org.normal} {place.text}"
+                replaced[org] = replace(org, stop=place.stop, text=adoc.document.text[org.start : place.stop],
+                                        normal=name, key=f"{ORGANIZATION}:{fold(name)}")
+                continue
+            noun = tokens[first - 1]
+            if noun.pos == "NOUN" and noun.lemma in INSTITUTIONS:
+                name = f"{INSTITUTIONS[noun.lemma]} {place.text}"
+                text = adoc.document.text[noun.start : place.stop]
+                added.append(Mention(noun.start, place.stop, text, ORGANIZATION, name,
+                                     f"{ORGANIZATION}:{fold(name)}", "", "ner", s))
+    linked = [replaced.get(m, m) for m in mentions] + added
+    return sorted(linked + _bare_references(adoc, added), key=lambda m: (m.start, -m.stop, m.key))
+
+
+def _bare_references(adoc: AnnotatedDocument, institutions: list[Mention]) -> list[Mention]:
+    """A later «правительство» with no country after it refers to the last «правительство X» named before."""
+    found = []
+    taken = {(m.start, m.stop) for m in institutions}
+    for s, sentence in enumerate(adoc.sentences):
+        for token in sentence.tokens:
+            if token.pos != "NOUN" or token.lemma not in INSTITUTIONS:
+                continue
+            earlier = [m for m in institutions if m.stop <= token.start and fold(m.text).startswith(token.lemma[:5])]
+            if earlier and not any(a <= token.start < b for a, b in taken):
+                target = earlier[-1]
+                found.append(Mention(token.start, token.stop, token.text, ORGANIZATION, target.normal, target.key,
+                                     "", "coref", s))
+    return found

@@ -1,0 +1,82 @@
+"""A store's quads and triples as sorted N-Quads and N-Triples files, by external merge sort: memory stays flat.
+
+Sorting the lines' bytes gives the order of `sorted(quads, key=str)`: a line is `str(quad) + " .\\n"`, UTF-8 keeps
+code point order, and no line's text is a prefix of another's followed by a byte below `.`.
+"""
+
+from __future__ import annotations
+
+import heapq
+from collections.abc import Iterable, Iterator
+from contextlib import ExitStack
+from dataclasses import dataclass
+from pathlib import Path
+from typing import BinaryIO
+
+from pyoxigraph import DefaultGraph, RdfFormat, Store, parse
+
+RUN_BYTES = 64 * 2**20  # lines sorted in memory at a time
+
+
+@dataclass(frozen=True)
+class SortedDump:
+    """Where a store's sorted quads and distinct triples were written, and how many triples there are."""
+
+    quads: Path  # N-Quads, every quad, sorted
+    triples: Path  # N-Triples, the union of all graphs, distinct and sorted
+    triple_count: int
+
+
+def sorted_dump(store: Store, workdir: Path, run_bytes: int = RUN_BYTES) -> SortedDump:
+    """Write the store's quads and triples, sorted, as files in `workdir`."""
+    raw = workdir / "store.nq"
+    store.dump(str(raw), format=RdfFormat.N_QUADS)
+    quads = workdir / "quads.nq"
+    merge_sort(raw, quads, workdir, run_bytes)
+    raw.unlink()
+    triples = workdir / "triples.nt"
+    named_only = next(iter(store.quads_for_pattern(None, None, None, DefaultGraph())), None) is None
+    with quads.open("rb") as lines, triples.open("wb") as out:
+        count = write_distinct(out, triple_lines(lines) if named_only else parsed_triple_lines(quads))
+    return SortedDump(quads, triples, count)
+
+
+def merge_sort(source: Path, target: Path, workdir: Path, run_bytes: int = RUN_BYTES) -> None:
+    """Sort the lines of `source` into `target`, `run_bytes` at a time in memory, merging the sorted runs."""
+    runs = []
+    with source.open("rb") as handle:
+        while lines := handle.readlines(run_bytes):
+            lines.sort()
+            runs.append(workdir / f"run-{len(runs)}")
+            with runs[-1].open("wb") as run:
+                run.writelines(lines)
+            del lines
+    with ExitStack() as stack, target.open("wb") as out:
+        out.writelines(heapq.merge(*(stack.enter_context(run.open("rb")) for run in runs)))
+    for run in runs:
+        run.unlink()
+
+
+def triple_lines(quad_lines: Iterable[bytes]) -> Iterator[bytes]:
+    """N-Triples lines of N-Quads lines that all name a graph: the last term (an IRI or blank node) cut off."""
+    for line in quad_lines:
+        yield line[: line.rindex(b" ", 0, len(line) - 3)] + b" .\n"
+
+
+def parsed_triple_lines(path: Path) -> Iterator[bytes]:
+    """N-Triples lines of an N-Quads file, through the parser: exact when some quads are in the default graph."""
+    for quad in parse(path=str(path), format=RdfFormat.N_QUADS):
+        yield f"{quad.triple} .\n".encode()
+
+
+def write_distinct(out: BinaryIO, lines: Iterable[bytes]) -> int:
+    """Write sorted lines once each; the number written. Raises if the lines are not sorted."""
+    previous, count = b"", 0
+    for line in lines:
+        if line == previous:
+            continue
+        if line < previous:
+            raise ValueError(f"lines out of order: {line[:200]!r} after {previous[:200]!r}")
+        out.write(line)
+        previous, count = line, count + 1
+    return count

@@ -1,0 +1,48 @@
+"""`kg build --workers N`: a pool of processes, each loading the models once, fed a bounded window of documents."""
+
+from __future__ import annotations
+
+import multiprocessing
+from collections import deque
+from collections.abc import Iterable, Iterator
+from concurrent.futures import Future, ProcessPoolExecutor
+from itertools import chain
+
+from kg.pipeline import Context, Outcome, build_one, load_context
+from kg.types import Document
+
+_context: Context | None = None  # this worker process's models, loaded once by `_load_context`
+
+
+def map_documents(documents: Iterable[Document], workers: int, window: int = 0) -> Iterator[Outcome]:
+    """Each document's Outcome, in input order, from `workers` processes; at most `window` documents in flight.
+
+    The pool starts at the first document, so an empty input starts no process and loads no model.
+    """
+    window = window or 4 * workers
+    iterator = iter(documents)
+    first = next(iterator, None)
+    if first is None:
+        return
+    # spawn, not fork: the parent holds an open RocksDB store and threads, which a forked child must not inherit
+    pool = ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn"), initializer=_load_context)
+    pending: deque[Future[Outcome]] = deque()
+    try:
+        for document in chain([first], iterator):
+            pending.append(pool.submit(_build, document))
+            if len(pending) >= window:
+                yield pending.popleft().result()
+        while pending:
+            yield pending.popleft().result()
+    finally:
+        pool.shutdown(cancel_futures=True)
+
+
+def _load_context() -> None:
+    global _context
+    _context = load_context()
+
+
+def _build(document: Document) -> Outcome:
+    assert _context is not None, "the pool initializer loads the context"
+    return build_one(document, _context)

