@@ -38,6 +38,9 @@ def build(paths: tuple[str, ...], out: Path, quiet: bool, workers: int, prune: b
 
     On an existing OUT, only new and changed documents are processed; unchanged ones are skipped.
     """
+    # Before numpy loads: one BLAS thread per process (see kg.parallel); the workers inherit it.
+    for name in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
+        os.environ.setdefault(name, "1")
     from kg.pipeline import build as run_build
 
     report = run_build(
@@ -76,7 +79,7 @@ def query(sparql: str | None, query_file: Path | None, fmt: str, store_dir: Path
 
 
 @main.command()
-@click.option("--format", "fmt", type=click.Choice(["ttl", "nt", "nq", "trig", "jsonld", "xml"]),
+@click.option("--format", "fmt", type=click.Choice(["ttl", "nt", "nq", "trig", "jsonld", "xml", "ttl12"]),
               default="ttl", show_default=True)
 @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path),
               help="Write here instead of standard output.")
@@ -132,8 +135,8 @@ def serve(store_dir: Path, host: str, port: int) -> None:
 @click.option("--format", "fmt", type=click.Choice(["nt", "ttl"]), default="nt", show_default=True,
               help="Body of each PUT: N-Triples or Turtle.")
 @click.option("--dry-run", is_flag=True, help="List each graph and its triple count; send nothing.")
-@click.option("--batch", type=click.IntRange(min=1), default=64, show_default=True,
-              help="Graphs read and serialized at a time.")
+@click.option("--batch", type=click.IntRange(min=1), default=4, show_default=True,
+              help="Graphs serialized and sent (concurrently) per batch.")
 @click.option("--quiet", is_flag=True, help="No progress bar or summary.")
 def push(
     url: str, store_dir: Path, auth: str | None, fmt: str, dry_run: bool, batch: int, quiet: bool

@@ -30,6 +30,7 @@ PROV = "http://www.w3.org/ns/prov#"
 SPDX = "http://spdx.org/rdf/terms#"
 FOAF = "http://xmlns.com/foaf/0.1/"
 RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
+OWL_SAME_AS = "http://www.w3.org/2002/07/owl#sameAs"
 XSD = "http://www.w3.org/2001/XMLSchema#"
 IANA = "https://www.iana.org/assignments/media-types/"
 DESCRIPTION_PREFIXES = {
@@ -198,7 +199,7 @@ def _linksets(db: Store, dataset: NamedNode) -> list[Triple]:
             Triple(dataset, _n(VOID, "subset"), linkset),
             Triple(linkset, _n(VOID, "subjectsTarget"), dataset),
             Triple(linkset, _n(VOID, "objectsTarget"), target),
-            Triple(linkset, _n(VOID, "linkPredicate"), NamedNode("http://www.w3.org/2002/07/owl#sameAs")),
+            Triple(linkset, _n(VOID, "linkPredicate"), NamedNode(OWL_SAME_AS)),
             Triple(linkset, _n(VOID, "triples"), _int(count)),
         ]
     return triples

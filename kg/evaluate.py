@@ -40,6 +40,23 @@ UNSCORED_ORIGINS = {"nerel": set(), "factru": {"demonym"}}
 CLASS_OF = {"MediaOutlet": "Organization", "InternationalOrganization": "Organization"}
 
 Span = tuple[int, int]
+# Our predicates as NEREL/factRuEval relation types; True when the gold head is our object (an event's participant).
+RELATION_TYPES = {
+    "occupation": ("WORKS_AS", False),
+    "holdsPosition": ("WORKS_AS", False),
+    "worksFor": ("WORKPLACE", False),
+    "memberOf": ("MEMBER_OF", False),
+    "locatedIn": ("LOCATED_IN", False),
+    "headquarteredIn": ("HEADQUARTERED_IN", False),
+    "participant": ("PARTICIPANT_IN", True),
+    "location": ("TAKES_PLACE_IN", False),
+    "nationality": ("ORIGINS_FROM", False),
+}
+SCORED_RELATIONS = {
+    "nerel": ("WORKS_AS", "WORKPLACE", "MEMBER_OF", "LOCATED_IN", "HEADQUARTERED_IN", "PARTICIPANT_IN",
+              "TAKES_PLACE_IN", "ORIGINS_FROM"),
+    "factru": ("WORKS_AS", "WORKPLACE"),
+}
 
 
 def read_gold(path: Path, limit: int | None = None) -> Iterator[dict]:
@@ -104,6 +121,68 @@ def _overlap(a: Span, b: Span) -> bool:
     return a[0] < b[1] and b[0] < a[1]
 
 
+def predicted_relations(result: DocResult) -> dict[tuple[str, str, str], list[tuple[Span, Span]]]:
+    """Our relations as (gold type, subject, object) → the (head, tail) spans each was read from."""
+    found: dict[tuple[str, str, str], list[tuple[Span, Span]]] = defaultdict(list)
+    facts = [*result.relations, *(f for node in result.nodes for f in node.facts)]
+    for relation in facts:
+        if relation.predicate not in RELATION_TYPES or relation.evidence is None or relation.evidence.args is None:
+            continue
+        kind, reverse = RELATION_TYPES[relation.predicate]
+        head, tail = relation.evidence.args
+        found[(kind, relation.subject, relation.object)].append((tail, head) if reverse else (head, tail))
+    return found
+
+
+def gold_relations(record: dict, kinds: tuple[str, ...]) -> list[tuple[str, set[Span], set[Span]]]:
+    """Gold relations as (type, head spans, tail spans): one span each in NEREL, a whole coreference cluster in
+    factRuEval."""
+    entities = record["entities"]
+
+    def spans(indexes: list[int]) -> set[Span]:
+        return {(entities[i]["start"], entities[i]["end"]) for i in indexes if not entities[i].get("fragments")}
+
+    gold = []
+    for relation in record["relations"]:
+        if relation["type"] in kinds:
+            heads = spans(relation.get("head_mentions") or [relation["head"]])
+            tails = spans(relation.get("tail_mentions") or [relation["tail"]])
+            if heads and tails:
+                gold.append((relation["type"], heads, tails))
+    return gold
+
+
+class RelationTally:
+    """Matched and total relations per type; a match needs the head and the tail spans to overlap."""
+
+    def __init__(self, kinds: tuple[str, ...]) -> None:
+        self.counts = {kind: defaultdict(int) for kind in kinds}
+
+    def add(self, predicted: dict, gold: list[tuple[str, set[Span], set[Span]]], per_instance: bool) -> None:
+        def matches(pair: tuple[Span, Span], item: tuple[str, set[Span], set[Span]]) -> bool:
+            return any(_overlap(pair[0], h) for h in item[1]) and any(_overlap(pair[1], t) for t in item[2])
+
+        for (kind, _, _), pairs in predicted.items():
+            if kind not in self.counts:
+                continue
+            units = [[pair] for pair in pairs] if per_instance else [pairs]
+            for unit in units:
+                self.counts[kind]["pred"] += 1
+                self.counts[kind]["tp_pred"] += any(matches(p, g) for p in unit for g in gold if g[0] == kind)
+        for item in gold:
+            self.counts[item[0]]["gold"] += 1
+            self.counts[item[0]]["tp_gold"] += any(
+                matches(p, item) for (kind, _, _), pairs in predicted.items() if kind == item[0] for p in pairs
+            )
+
+    def scores(self) -> dict:
+        scores = {}
+        for kind, c in self.counts.items():
+            scores[kind] = {**prf(c["tp_pred"], c["pred"], c["tp_gold"], c["gold"]), "support": c["gold"],
+                            "predicted": c["pred"]}
+        return scores
+
+
 def evaluate_file(path: Path, ctx: Context | None = None, limit: int | None = None) -> dict:
     """Scores of our pipeline and of natasha's NER alone on one gold file."""
     ctx = ctx or load_context()
@@ -111,6 +190,7 @@ def evaluate_file(path: Path, ctx: Context | None = None, limit: int | None = No
     corpus = records[0]["dataset"] if records else "nerel"
     ours = {kind: Tally() for kind in [*COARSE_GOLD[corpus], *CLASS_GOLD[corpus]]}
     natasha = {kind: Tally() for kind in COARSE_GOLD[corpus]}
+    relations = RelationTally(SCORED_RELATIONS[corpus])
     linked = correct = 0
     for record in records:
         adoc = annotate(Document(id=str(record["id"]), text=record["text"]), ctx.nlp)
@@ -121,6 +201,8 @@ def evaluate_file(path: Path, ctx: Context | None = None, limit: int | None = No
         for kind, tally in natasha.items():
             spans = {(s.start, s.stop) for s in adoc.spans if s.type == kind}
             tally.add(spans, gold_spans(record, COARSE_GOLD[corpus][kind]))
+        relations.add(predicted_relations(result), gold_relations(record, SCORED_RELATIONS[corpus]),
+                      per_instance=corpus == "nerel")
         n, ok = _linking(record, result)
         linked += n
         correct += ok
@@ -129,6 +211,7 @@ def evaluate_file(path: Path, ctx: Context | None = None, limit: int | None = No
         "documents": len(records),
         "entities": {kind: tally.scores() for kind, tally in ours.items()},
         "natasha": {kind: tally.scores() for kind, tally in natasha.items()},
+        "relations": relations.scores(),
         "linking": {"accuracy": round(correct / linked, 3) if linked else 0.0, "n": linked},
     }
 
@@ -157,6 +240,12 @@ def render(scores: dict) -> str:
     lines += [_row(kind, s) for kind, s in scores["entities"].items()]
     lines += ["", "natasha NER alone", header]
     lines += [_row(kind, s) for kind, s in scores["natasha"].items()]
+    level = "; factRuEval: at cluster level" if scores["corpus"] == "factru" else ""
+    lines += ["", f"relations (head and tail overlap{level})", f"{'':18} {'P':>6} {'R':>6} {'F1':>6}  {'pred':>5} {'gold':>5}"]
+    lines += [
+        f"{kind:18} {s['precision']:6.3f} {s['recall']:6.3f} {s['f1']:6.3f}  {s['predicted']:5d} {s['support']:5d}"
+        for kind, s in scores["relations"].items()
+    ]
     link = scores["linking"]
     lines += ["", f"linking accuracy (gold mentions with a Wikidata id): {link['accuracy']:.3f} of {link['n']}"]
     return "\n".join(lines)

@@ -35,8 +35,7 @@ from kg.vocab import KG
 
 DEFAULT_PATH = Path(__file__).resolve().parents[1] / "ontology" / "gazetteer.ttl"
 
-# Not yet declared in kg.vocab.KG (a closed namespace): the precomputed lemma keys of a match name.
-MATCH_KEY = str(KG.matchName).removesuffix("matchName") + "matchKey"
+MATCH_KEY = str(KG.matchKey)
 RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
 RDFS_LABEL = "http://www.w3.org/2000/01/rdf-schema#label"
 SKOS_ALT = "http://www.w3.org/2004/02/skos/core#altLabel"

@@ -24,7 +24,8 @@ from kg.extract.cooperation import Issuers, cooperation
 from kg.extract.coref import resolve_role_nouns, resolve_surnames
 from kg.extract.entities import find_mentions
 from kg.extract.events import find_events
-from kg.extract.institutions import attach_countries
+from kg.extract.institutions import attach_countries, headquarters
+from kg.extract.places import located_in
 from kg.extract.sectors import SectorTagger, load_sectors, sentence_sectors
 from kg.extract.source import reported_by
 from kg.extract.statements import find_statements, statement_facts
@@ -83,7 +84,7 @@ def extract(adoc: AnnotatedDocument, ctx: Context) -> DocResult:
     coop_nodes, coop_relations = cooperation(infos, mentions, classes, nationality, ctx.gazetteer, ctx.issuers)
     relations += statement_relations + coop_relations
     relations += sentence_sectors(adoc.sentences, doc.id, ctx.sectors)
-    relations += reported_by(adoc, mentions)
+    relations += reported_by(adoc, mentions) + headquarters(mentions) + located_in(mentions, ctx.gazetteer)
     nodes += statement_nodes + coop_nodes + find_events(adoc, mentions, by_iri, ctx.gazetteer)
     targets = {r.object for r in relations} | {f.object for n in nodes for f in n.facts}
     entities = referenced_entities(targets, entities, ctx.gazetteer)

@@ -11,6 +11,7 @@ import os
 import sys
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from itertools import islice
 from pathlib import Path
@@ -139,34 +140,36 @@ def push(
     description: Path | None = None,
     auth: AuthBase | None = None,
     fmt: str = "nt",
-    batch: int = 64,
+    batch: int = 4,
     retries: int = 5,
     backoff: float = 0.5,
     progress: bool = True,
     sleep: Callable[[float], None] = time.sleep,
 ) -> list[Graph]:
-    """PUT every named graph of `db`, then the `description` (void.ttl) if given, to the Graph Store `url`."""
+    """PUT every named graph of `db`, then the `description` (void.ttl) if given, to the Graph Store `url`.
+
+    Graphs go in batches of `batch`: read and serialized here, then sent concurrently, so memory holds at most
+    `batch` bodies and a slow server is never sent more than `batch` requests at once.
+    """
     check_url(url)
     names = graph_names(db)
-    extra = description_graph(description)
+    extra = dict(description_graph(description))
     sent = []
-    with requests.Session() as session, tqdm(
+    with requests.Session() as session, ThreadPoolExecutor(max_workers=batch) as pool, tqdm(
         total=len(names) + len(extra), desc="graphs", unit="graph", file=sys.stderr, disable=not progress
     ) as bar:
         session.auth = auth
-
-        def send(iri: str, triples: list[Triple]) -> None:
-            put_graph(session, url, iri, body(triples, fmt), BODY_FORMATS[fmt][1], retries=retries,
-                      backoff=backoff, sleep=sleep)
-            sent.append(Graph(iri, len(triples)))
-            bar.update()
-
-        for chunk in _batches(names, batch):
-            # Read a batch of graphs at a time: memory stays bounded however many articles the store holds.
-            for iri, triples in [(iri, graph_triples(db, iri)) for iri in chunk]:
-                send(iri, triples)
-        for iri, triples in extra:
-            send(iri, triples)
+        for chunk in _batches([*names, *extra], batch):
+            graphs = [(iri, extra[iri] if iri in extra else graph_triples(db, iri)) for iri in chunk]
+            futures = [
+                pool.submit(put_graph, session, url, iri, body(triples, fmt), BODY_FORMATS[fmt][1],
+                            retries=retries, backoff=backoff, sleep=sleep)
+                for iri, triples in graphs
+            ]
+            for (iri, triples), future in zip(graphs, futures, strict=True):
+                future.result()  # raises the PushError of the first graph that failed
+                sent.append(Graph(iri, len(triples)))
+                bar.update()
     return sent
 
 

@@ -100,7 +100,7 @@ def dump(store: Store, handle: BinaryIO, fmt: str, quads: list[Quad] | None = No
     """Serialize the store (or the given sorted `quads`) as `fmt`, sorted so reruns are byte-identical."""
     if quads is None:
         with tempfile.TemporaryDirectory(prefix="kg-sort-") as tmp:
-            _dump_sorted(sorted_dump(store, Path(tmp)), handle, fmt)
+            dump_sorted(sorted_dump(store, Path(tmp)), handle, fmt)
         return
     if fmt in WRITERS:
         handle.write(WRITERS[fmt](quads))
@@ -123,11 +123,11 @@ def write_all(store: Store, paths: dict[str, Path]) -> int:
         dumped = sorted_dump(store, Path(tmp))
         for fmt, path in paths.items():
             with atomic_writer(path) as handle:
-                _dump_sorted(dumped, handle, fmt)
+                dump_sorted(dumped, handle, fmt)
     return dumped.triple_count
 
 
-def _dump_sorted(dumped: SortedDump, handle: BinaryIO, fmt: str) -> None:
+def dump_sorted(dumped: SortedDump, handle: BinaryIO, fmt: str) -> None:
     """Serialize sorted quads or triples from files, streaming where the serializer does."""
     if fmt in ("nq", "nt"):
         with (dumped.quads if fmt == "nq" else dumped.triples).open("rb") as lines:

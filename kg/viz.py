@@ -446,13 +446,24 @@ def select(
 # ---------------------------------------------------------------- layout
 
 
-def layout(graph: nx.Graph, rank: dict[str, float]) -> dict[str, tuple[float, float]]:
+Adjacency = dict[str, set[str]]
+
+
+def adjacency(graph: nx.Graph) -> Adjacency:
+    """Undirected neighbours of every node, without self-loops (cheaper than an nx.Graph copy)."""
+    adj: Adjacency = {n: set() for n in graph}
+    for u, v in graph.edges():
+        if u != v:
+            adj[u].add(v)
+            adj[v].add(u)
+    return adj
+
+
+def layout(graph: nx.Graph, rank: dict[str, float], adj: Adjacency | None = None) -> dict[str, tuple[float, float]]:
     """Deterministic positions in pixels: each component laid out on its own, then packed in rows."""
-    simple = nx.Graph()
-    simple.add_nodes_from(sorted(graph))
-    simple.add_edges_from(sorted((u, v) for u, v in graph.edges() if u != v))
+    adj = adjacency(graph) if adj is None else adj
     components = sorted(
-        (sorted(c, key=lambda n: (-rank.get(n, 0.0), n)) for c in nx.connected_components(simple)),
+        (sorted(c, key=lambda n: (-rank.get(n, 0.0), n)) for c in _components(adj)),
         key=lambda c: (-len(c), c[0]),
     )
     budget = CORE_SIZE
@@ -460,27 +471,48 @@ def layout(graph: nx.Graph, rank: dict[str, float]) -> dict[str, tuple[float, fl
     for members in components:
         core = members[:budget] if len(members) >= SPRING_MIN else []
         budget -= len(core)
-        drawings.append(_component(simple, members, core, rank))
+        drawings.append(_component(adj, members, core, rank))
     return _pack(drawings)
 
 
-def _component(simple: nx.Graph, members: list[str], core: list[str], rank: dict[str, float]) -> dict:
+def _components(adj: Adjacency) -> list[set[str]]:
+    """Connected components, by breadth-first search."""
+    seen: set[str] = set()
+    found = []
+    for start in sorted(adj):
+        if start in seen:
+            continue
+        members, queue = {start}, deque([start])
+        while queue:
+            for near in adj[queue.popleft()] - members:
+                members.add(near)
+                queue.append(near)
+        seen |= members
+        found.append(members)
+    return found
+
+
+def _component(adj: Adjacency, members: list[str], core: list[str], rank: dict[str, float]) -> dict:
     """One component: spring layout of its core (its most central nodes), the rest fanned out around it."""
     if core:
+        inner = nx.Graph()
+        inner.add_nodes_from(sorted(core))
+        chosen = set(core)
+        inner.add_edges_from(sorted((u, v) for u in core for v in adj[u] & chosen if u < v))
         scale = SPACING * 1.5 * math.sqrt(len(core))
-        spring = nx.spring_layout(simple.subgraph(core), seed=7, iterations=60, scale=scale)
+        spring = nx.spring_layout(inner, seed=7, iterations=60, scale=scale)
         pos = {n: (float(xy[0]), float(xy[1])) for n, xy in spring.items()}
-        _fan_out(simple, pos, core, rank)
+        _fan_out(adj, pos, core, rank)
     else:
         pos = {members[0]: (0.0, 0.0)}
-        _fan_out(simple, pos, members[:1], rank)
+        _fan_out(adj, pos, members[:1], rank)
     return pos
 
 
 GOLDEN = math.pi * (3 - math.sqrt(5))
 
 
-def _fan_out(simple: nx.Graph, pos: dict, roots: list[str], rank: dict[str, float]) -> None:
+def _fan_out(adj: Adjacency, pos: dict, roots: list[str], rank: dict[str, float]) -> None:
     """Place unplaced nodes breadth-first around their first placed neighbour, on a sunflower spiral."""
     queue = deque(roots)
     children: Counter[str] = Counter()
@@ -488,7 +520,7 @@ def _fan_out(simple: nx.Graph, pos: dict, roots: list[str], rank: dict[str, floa
         parent = queue.popleft()
         px, py = pos[parent]
         outward = math.atan2(py, px) if (px, py) != (0.0, 0.0) else 0.0
-        for child in sorted(simple[parent], key=lambda n: (-rank.get(n, 0.0), n)):
+        for child in sorted(adj[parent], key=lambda n: (-rank.get(n, 0.0), n)):
             if child in pos:
                 continue
             k = children[parent]
@@ -545,7 +577,7 @@ def page_data(
 ) -> dict:
     """Everything the page needs, as JSON-ready lists (integer ids, sorted, no floats beyond 0.1 px)."""
     ids = {node: i for i, node in enumerate(sorted(graph))}
-    pos = layout(graph, rank)
+    pos = layout(graph, rank, adjacency(graph))
     top = max(rank.get(n, 0.0) for n in graph) if len(graph) else 1.0
     about = node_sectors(graph)
     degree = Counter(u for u, _ in graph.edges()) + Counter(v for _, v in graph.edges())
@@ -631,7 +663,7 @@ def to_network(data: dict) -> Network:
 
 def script_json(value: object) -> str:
     """JSON that is safe inside a <script> element: no '<', '>', '&' or line separators left raw."""
-    text = json.dumps(value, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+    text = json.dumps(value, ensure_ascii=False, separators=(",", ":"))
     for char, escape in (("<", "\\u003c"), (">", "\\u003e"), ("&", "\\u0026"),
                          ("\u2028", "\\u2028"), ("\u2029", "\\u2029")):
         text = text.replace(char, escape)

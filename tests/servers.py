@@ -238,11 +238,13 @@ def http_rows(server: Server, sparql: str) -> set[tuple]:
     response = requests.post(server.query_url, data={"query": with_prefixes(sparql)},
                              headers={"Accept": "application/sparql-results+json"}, timeout=120)
     assert response.status_code == 200, f"{server.name}: HTTP {response.status_code}\n{response.text[:2000]}"
-    results = response.json()
+    return json_rows(response.json(), sparql)
+
+
+def json_rows(results: dict, sparql: str) -> set[tuple]:
+    """The rows of SPARQL 1.1 Results JSON, comparable with `embedded_rows`."""
     names, seps = results["head"]["vars"], concatenations(sparql)
-    return {
-        tuple(_binding(b.get(n), seps.get(n)) for n in names) for b in results["results"]["bindings"]
-    }
+    return {tuple(_binding(b.get(n), seps.get(n)) for n in names) for b in results["results"]["bindings"]}
 
 
 def _unbound(separator: str | None) -> tuple[str, str] | None:

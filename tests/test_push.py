@@ -267,7 +267,7 @@ def test_retries_5xx_with_exponential_backoff(scripted: tuple[Script, str], smal
     script, url = scripted
     script.answers = [(503, "busy"), (502, "bad gateway"), (201, "")]
     waits: list[float] = []
-    sent = push(small, url, progress=False, backoff=0.25, sleep=waits.append)
+    sent = push(small, url, progress=False, backoff=0.25, sleep=waits.append, batch=1)  # one at a time: in order
     assert [g.triples for g in sent] == [2, 2]
     assert len(script.requests) == 4  # 3 for the first graph, 1 for the second
     assert waits == [0.25, 0.5]
@@ -282,7 +282,7 @@ def test_gives_up_after_the_last_retry_with_the_servers_answer(scripted: tuple[S
     script.answers = [(500, "Internal error\nline 2\nstack trace here")]
     waits: list[float] = []
     with pytest.raises(PushError) as error:
-        push(small, url, progress=False, retries=2, backoff=1, sleep=waits.append)
+        push(small, url, progress=False, retries=2, backoff=1, sleep=waits.append, batch=1)
     assert len(script.requests) == 3 and waits == [1, 2]
     assert "HTTP 500" in str(error.value) and "Internal error" in str(error.value) and "line 2" in str(error.value)
 
@@ -301,7 +301,7 @@ def test_a_4xx_is_not_retried(scripted: tuple[Script, str], small: Store) -> Non
     script, url = scripted
     script.answers = [(400, "Parse error at line 1: unexpected '<'\nsecond line\n" + "x" * 5000)]
     with pytest.raises(PushError) as error:
-        push(small, url, progress=False, sleep=lambda _: pytest.fail("a 4xx must not be retried"))
+        push(small, url, progress=False, sleep=lambda _: pytest.fail("a 4xx must not be retried"), batch=1)
     assert len(script.requests) == 1
     message = str(error.value)
     assert "HTTP 400 Bad Request" in message and "Parse error at line 1" in message and "second line" in message

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import shutil
 import signal
 import subprocess
@@ -9,6 +10,7 @@ import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import ClassVar
 
 import pytest
 import requests
@@ -16,6 +18,7 @@ from click.testing import CliRunner
 from pyoxigraph import Store
 
 from kg import serve as serve_module
+from kg import store as kg_store
 from kg.cli import main
 from tests import servers
 from tests.servers import (
@@ -31,7 +34,8 @@ from tests.servers import (
 
 virtuoso_server = servers.virtuoso_server  # fixture
 
-QUERIES = sorted((Path(__file__).resolve().parent.parent / "ontology" / "queries").glob("*.rq"))
+ROOT = Path(__file__).resolve().parent.parent
+QUERIES = sorted((ROOT / "ontology" / "queries").glob("*.rq"))
 COUNT = "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }"
 
 
@@ -119,7 +123,7 @@ def test_sigterm_stops_the_server_too(served: Running) -> None:
 class FakeServer:
     """Stands in for the oxigraph process: records its command line, exits at once."""
 
-    commands: list[list[str]] = []
+    commands: ClassVar[list[list[str]]] = []
 
     def __init__(self, command: list[str]) -> None:
         self.commands.append(command)
@@ -168,7 +172,7 @@ def run_snippet(code: str, capsys: pytest.CaptureFixture[str]) -> list[str]:
 def entity_counts(db: Store) -> list[str]:
     sparql = """SELECT ?class (COUNT(DISTINCT ?entity) AS ?entities)
                 WHERE { ?doc kg:mentions ?entity . ?entity a ?class } GROUP BY ?class ORDER BY ?class"""
-    return [f"{row['class'].value} {row['entities'].value}" for row in servers.kg_store.query(db, sparql)]
+    return [f"{row['class'].value} {row['entities'].value}" for row in kg_store.query(db, sparql)]
 
 
 def test_the_pyoxigraph_snippet(examples_build: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -181,7 +185,8 @@ def test_the_pyoxigraph_snippet(examples_build: Path, capsys: pytest.CaptureFixt
 def test_the_sparqlwrapper_snippet_on_kg_serve_and_virtuoso(
     served: Running, virtuoso_server: Server, examples_build: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    expected = entity_counts(Store.read_only(str(examples_build / "store")))
+    examples = Store.read_only(str(examples_build / "store"))
+    expected = entity_counts(examples)
     code = doc_python("SPARQLWrapper", {"http://localhost:7878/query": served.server.query_url})
     assert run_snippet(code, capsys) == expected
     edits = {"/srv/kg/output": str(virtuoso_server.home), "1111": f"127.0.0.1:{virtuoso_server.sql_port}"}
@@ -191,3 +196,8 @@ def test_the_sparqlwrapper_snippet_on_kg_serve_and_virtuoso(
     assert loaded.returncode == 0 and "Error" not in loaded.stdout + loaded.stderr, loaded.stdout + loaded.stderr
     code = doc_python("SPARQLWrapper", {"http://localhost:7878/query": virtuoso_server.query_url})
     assert run_snippet(code, capsys) == expected
+    _, curl = doc_command("curl -H", {"http://localhost:8890/sparql": virtuoso_server.query_url})
+    answer = subprocess.run(curl, capture_output=True, cwd=ROOT, check=True, timeout=60).stdout
+    query_file = next(arg.split("@", 1)[1] for arg in curl if arg.startswith("query@"))
+    rows = {tuple(b[v]["value"] for v in sorted(b)) for b in json.loads(answer)["results"]["bindings"]}
+    assert rows and len(rows) == len(embedded_rows(examples, (ROOT / query_file).read_text(encoding="utf-8")))

@@ -22,6 +22,7 @@ from kg.types import (
     Node,
     Relation,
     Sentence,
+    Token,
 )
 from kg.vocab import entity_iri
 
@@ -39,6 +40,7 @@ class Apposition:
     role: str  # role key in kg.extract.roles
     org: Mention | None
     nationality: str  # country IRI from a demonym, or ''
+    nationality_span: tuple[int, int]
     start: int  # character span of the whole apposition, name included
     stop: int
     sentence: int
@@ -77,7 +79,7 @@ def _before(
         if token.pos not in SKIP_POS:
             return None
         role = match_role(tokens, start)
-        if role is None:
+        if role is None or not _agrees(token, tokens[first]):
             continue
         role_stop, key = role
         if role_stop < end and not all(t.pos in SKIP_POS for t in tokens[role_stop:end]):
@@ -88,6 +90,7 @@ def _before(
             role=key,
             org=org,
             nationality=nationality,
+            nationality_span=(tokens[begin].start, tokens[begin].stop) if nationality else (0, 0),
             start=tokens[begin].start,
             stop=person.stop,
             sentence=s,
@@ -95,6 +98,13 @@ def _before(
             person_span=(person.start, person.stop),
         )
     return None
+
+
+def _agrees(role: Token, name: Token) -> bool:
+    """An apposition agrees with its name in case («президентом … Януковичем»); a plural or a genitive inside
+    an organisation's name («член Палаты представителей … Гиффордс») describes someone else."""
+    case = name.feat("Case")
+    return role.feat("Number") != "Plur" and (not case or role.feat("Case") == case)
 
 
 def _demonym_before(tokens, start: int, gazetteer: Gazetteer) -> tuple[str, int]:
@@ -129,7 +139,8 @@ def apposition_facts(
         else:
             relations.append(Relation(appo.person, "occupation", occupation.iri, ev))
         if appo.nationality:
-            nat_ev = Evidence(appo.sentence, appo.start, appo.stop, "demonym-apposition", 0.85)
+            nat_ev = Evidence(appo.sentence, appo.start, appo.stop, "demonym-apposition", 0.85,
+                              args=(appo.person_span, appo.nationality_span))
             relations.append(Relation(appo.person, "nationality", appo.nationality, nat_ev))
     return relations, sorted(nodes.values(), key=lambda node: node.iri)
 

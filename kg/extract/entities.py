@@ -78,9 +78,10 @@ def _demonym_mentions(sentences: tuple[Sentence, ...], gazetteer: Gazetteer) -> 
         for token in sentence.tokens:
             entry = gazetteer.demonym(token) if token.pos == "ADJ" else None
             if entry is not None:
-                found.append(
-                    Mention(token.start, token.stop, token.text, entry.cls, entry.label_ru, entry.iri, entry.iri, "demonym")
+                mention = Mention(
+                    token.start, token.stop, token.text, entry.cls, entry.label_ru, entry.iri, entry.iri, "demonym"
                 )
+                found.append(mention)
     return found
 
 

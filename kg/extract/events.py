@@ -79,13 +79,15 @@ def _visit(scope: Scope, s: int, i: int, by_noun: bool) -> Node | None:
     when = _date(scope.adoc, sentence)
     rule = "visit-noun" if by_noun else "visit-verb"
     first, last = min(visitor[0], place[0], i), max(visitor[1], place[1], i + 1)
-    ev = Evidence(s, sentence.tokens[first].start, sentence.tokens[last - 1].stop, rule, 0.85,
-                  args=((who.start, who.stop), (where.start, where.stop)))
+    start, stop = sentence.tokens[first].start, sentence.tokens[last - 1].stop
+    trigger = (sentence.tokens[i].start, sentence.tokens[i].stop)
+    who_ev = Evidence(s, start, stop, rule, 0.85, args=(trigger, (who.start, who.stop)))
+    where_ev = Evidence(s, start, stop, rule, 0.85, args=(trigger, (where.start, where.stop)))
     who_e, where_e = scope.entities.get(who.iri), scope.entities.get(where.iri)
     name_ru = f"{_label(who_e, 'ru')} → {_label(where_e, 'ru')}"
     slug = slugify(f"visit {_label(who_e, 'en')} {_label(where_e, 'en')} {when or scope.adoc.document.id}")
     iri = entity_iri("event", slug)
-    facts = [Relation(iri, "participant", who.iri, ev), Relation(iri, "location", where.iri, ev)]
+    facts = [Relation(iri, "participant", who.iri, who_ev), Relation(iri, "location", where.iri, where_ev)]
     if when:
         facts.append(Relation(iri, "date", when, datatype="date"))
     label_en = f"Visit of {_label(who_e, 'en')} to {_label(where_e, 'en')}"
@@ -113,12 +115,17 @@ def _gathering(scope: Scope, s: int, i: int) -> Node | None:
     when = _date(scope.adoc, sentence)
     year = when[:4] if when else scope.adoc.document.date[:4]
     iri = entity_iri("event", slugify(f"{kind} {name} {year}"))
-    ev = Evidence(s, token.start, max(name_span[1], place[2].stop if place else 0), f"{kind.lower()}-name", 0.8)
-    participants = {sp[2].iri for sp in inside if sp[2].cls in AGENTS | {"Region"}}
-    participants |= _named_parts(scope.gazetteer, name)
-    facts = [Relation(iri, "participant", p, ev) for p in sorted(participants)]
+    trigger = (token.start, token.stop)
+    stop = max(name_span[1], place[2].stop if place else 0)
+
+    def ev(arg: tuple[int, int]) -> Evidence:
+        return Evidence(s, token.start, stop, f"{kind.lower()}-name", 0.8, args=(trigger, arg))
+
+    participants = {sp[2].iri: (sp[2].start, sp[2].stop) for sp in inside if sp[2].cls in AGENTS | {"Region"}}
+    participants |= {p: name_span for p in _named_parts(scope.gazetteer, name) if p not in participants}
+    facts = [Relation(iri, "participant", p, ev(span)) for p, span in sorted(participants.items())]
     if place is not None:
-        facts.append(Relation(iri, "location", place[2].iri, ev))
+        facts.append(Relation(iri, "location", place[2].iri, ev((place[2].start, place[2].stop))))
     if when:
         facts.append(Relation(iri, "date", when, datatype="date"))
     label_ru = f"{token.lemma.capitalize()} «{name}»"
@@ -143,11 +150,18 @@ def _meeting(scope: Scope, s: int, i: int) -> Node | None:
     when = _date(scope.adoc, sentence)
     names = [_label(scope.entities.get(iri), "en") for iri in iris]
     iri = entity_iri("event", slugify(f"meeting {' '.join(names)} {when or scope.adoc.document.id}"))
-    ev = Evidence(s, sentence.start, sentence.stop, "meeting-participants", 0.6)
-    facts = [Relation(iri, "participant", participant, ev) for participant in iris]
+    trigger = (sentence.tokens[i].start, sentence.tokens[i].stop)
+    spans_of = {}
+    for sp in people:
+        spans_of.setdefault(sp[2].iri, (sp[2].start, sp[2].stop))
+
+    def ev(arg: tuple[int, int]) -> Evidence:
+        return Evidence(s, sentence.start, sentence.stop, "meeting-participants", 0.6, args=(trigger, arg))
+
+    facts = [Relation(iri, "participant", participant, ev(spans_of[participant])) for participant in iris]
     place = _after_preposition(sentence, spans, i + 1, {"в", "во"})
     if place is not None:
-        facts.append(Relation(iri, "location", place[2].iri, ev))
+        facts.append(Relation(iri, "location", place[2].iri, ev((place[2].start, place[2].stop))))
     if when:
         facts.append(Relation(iri, "date", when, datatype="date"))
     label_ru = "Встреча: " + ", ".join(_label(scope.entities.get(x), "ru") for x in iris)

@@ -7,7 +7,7 @@ from dataclasses import replace
 
 from kg.extract.spans import MentionIndex
 from kg.morph import fold
-from kg.types import ORGANIZATION, AnnotatedDocument, Mention
+from kg.types import ORGANIZATION, AnnotatedDocument, Evidence, Mention, Relation
 
 PLACES = {"Country", "City", "Region"}
 # Institution nouns (lemma → nominative name) that make an organisation when a country follows in the genitive.
@@ -36,13 +36,13 @@ INSTITUTIONS = {
 
 def attach_countries(adoc: AnnotatedDocument, mentions: list[Mention]) -> list[Mention]:
     """Organisation mentions extended by the country named after them, new ones for institution nouns, and
-    mentions for the bare institution nouns that follow them."""
+    mentions for the bare institution nouns that follow them (see `headquarters` for the relation)."""
     index = MentionIndex(adoc.sentences, mentions)
     replaced: dict[Mention, Mention] = {}
     added: list[Mention] = []
     for s, sentence in enumerate(adoc.sentences):
         tokens = sentence.tokens
-        for first, stop, place in index.in_sentence(s):
+        for first, _stop, place in index.in_sentence(s):
             if place.cls not in PLACES or first == 0 or tokens[first].feat("Case") != "Gen":
                 continue
             before = index.ending_at(s, first)
@@ -76,3 +76,17 @@ def _bare_references(adoc: AnnotatedDocument, institutions: list[Mention]) -> li
                 found.append(Mention(token.start, token.stop, token.text, ORGANIZATION, target.normal, target.key,
                                      "", "coref", s))
     return found
+
+
+def headquarters(mentions: list[Mention]) -> list[Relation]:
+    """`organisation kg:headquarteredIn country` for each organisation whose name ends with a country's."""
+    relations = []
+    for org in mentions:
+        if org.cls != ORGANIZATION or org.origin == "coref":
+            continue
+        place = next((m for m in mentions if m.cls in PLACES and m.stop == org.stop and m.start > org.start), None)
+        if place is not None and org.iri and place.iri:
+            ev = Evidence(org.sentence, org.start, org.stop, "organisation-of-country", 0.8,
+                          args=((org.start, org.stop), (place.start, place.stop)))
+            relations.append(Relation(org.iri, "headquarteredIn", place.iri, ev))
+    return relations

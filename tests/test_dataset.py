@@ -1,0 +1,245 @@
+"""The dataset's description (void.ttl: VoID, DCAT, PROV-O), SHACL on the full output, and the RDF 1.2 export."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import shutil
+from datetime import UTC, datetime, timedelta
+from importlib.metadata import version
+from pathlib import Path
+
+import pyshacl
+import pytest
+from click.testing import CliRunner
+from pyoxigraph import BlankNode, NamedNode, Quad, RdfFormat, Store, Triple, parse
+from rdflib import Graph
+
+from kg import dataset
+from kg import store as kg_store
+from kg.cli import main
+from kg.pipeline import Context, build
+from kg.vocab import BUILD_GRAPH
+
+ROOT = Path(__file__).resolve().parent.parent
+SEED = ROOT.parent / "shared" / "samples" / "seed-kz-cn-cooperation.ru.txt"
+PREFIXES = """
+PREFIX void: <http://rdfs.org/ns/void#>
+PREFIX dcat: <http://www.w3.org/ns/dcat#>
+PREFIX dcterms: <http://purl.org/dc/terms/>
+PREFIX spdx: <http://spdx.org/rdf/terms#>
+PREFIX schema: <https://schema.org/>
+"""
+DATASET = NamedNode(dataset.DATASET)
+
+
+def load(path: Path) -> Store:
+    """A store holding void.ttl's triples (file IRIs resolved against the file itself)."""
+    db = Store()
+    db.extend(Quad(*t) for t in (q.triple for q in parse(path=str(path), format=RdfFormat.TURTLE,
+                                                             base_iri=path.resolve().as_uri())))
+    return db
+
+
+def ask(db: Store, sparql: str) -> list[dict[str, str]]:
+    result = kg_store.query(db, PREFIXES + sparql)
+    names = [v.value for v in result.variables]
+    return [{n: (s[n].value if s[n] is not None else None) for n in names} for s in result]
+
+
+def one(db: Store, sparql: str) -> str:
+    (row,) = ask(db, sparql)
+    (value,) = row.values()
+    return value
+
+
+@pytest.fixture(scope="module")
+def built(examples_build: Path) -> Store:
+    return Store.read_only(str(examples_build / "store"))
+
+
+@pytest.fixture(scope="module")
+def void(examples_build: Path) -> Store:
+    return load(examples_build / "void.ttl")
+
+
+def test_dataset_identity_licence_and_date(void: Store) -> None:
+    types = {r["t"] for r in ask(void, f"SELECT ?t WHERE {{ <{DATASET.value}> a ?t }}")}
+    assert types == {"http://rdfs.org/ns/void#Dataset", "http://www.w3.org/ns/dcat#Dataset"}
+    assert one(void, f"SELECT ?l WHERE {{ <{DATASET.value}> dcterms:license ?l }}") == dataset.LICENSE
+    created = datetime.fromisoformat(one(void, f"SELECT ?d WHERE {{ <{DATASET.value}> dcterms:created ?d }}"))
+    assert timedelta(0) <= datetime.now(UTC) - created < timedelta(hours=6)
+
+
+def test_statistics_match_the_store(void: Store, built: Store, examples_build: Path) -> None:
+    report = json.loads((examples_build / "report.json").read_text())
+    stats = ask(void, f"SELECT ?t ?s WHERE {{ <{DATASET.value}> void:triples ?t ; void:distinctSubjects ?s }}")[0]
+    assert int(stats["t"]) == report["triples"] == len({q.triple for q in built})
+    assert int(stats["s"]) == len({q.subject for q in built})
+
+
+def test_a_class_partition_per_class(void: Store, built: Store) -> None:
+    partitions = {r["c"]: int(r["n"]) for r in ask(void, f"""
+        SELECT ?c ?n WHERE {{ <{DATASET.value}> void:classPartition [ void:class ?c ; void:entities ?n ] }}""")}
+    for cls in ("Person", "Country", "City", "Document", "Mention", "Evidence"):
+        iri = f"https://w3id.org/kg-news/ontology#{cls}"
+        expected = int(one(built, f"SELECT (COUNT(DISTINCT ?s) AS ?n) WHERE {{ ?s a <{iri}> }}"))
+        assert partitions[iri] == expected > 0, cls
+
+
+@pytest.mark.parametrize(("target", "space"), [
+    ("wikidata", "http://www.wikidata.org/entity/"), ("geonames", "https://sws.geonames.org/"),
+])
+def test_linksets_count_sameas_links(void: Store, built: Store, target: str, space: str) -> None:
+    links = int(one(void, f"""SELECT ?n WHERE {{ ?l a void:Linkset ; void:subjectsTarget <{DATASET.value}> ;
+        void:objectsTarget [ void:uriSpace "{space}" ] ; void:linkPredicate owl:sameAs ; void:triples ?n }}"""))
+    expected = len({q.triple for q in built.quads_for_pattern(None, NamedNode(dataset.OWL_SAME_AS), None, None)
+                    if q.object.value.startswith(space)})
+    assert links == expected > 0
+
+
+def test_vocabularies_used(void: Store) -> None:
+    used = {r["v"] for r in ask(void, f"SELECT ?v WHERE {{ <{DATASET.value}> void:vocabulary ?v }}")}
+    assert {"https://w3id.org/kg-news/ontology#", "https://schema.org/", "http://www.w3.org/ns/prov#",
+            "http://persistence.uni-leipzig.org/nlp2rdf/ontologies/nif-core#",
+            "http://www.w3.org/2004/02/skos/core#", "http://www.w3.org/2000/01/rdf-schema#"} <= used
+
+
+def test_a_distribution_per_output_file(void: Store, examples_build: Path) -> None:
+    rows = ask(void, f"""SELECT ?url ?type ?size ?sha ?licence WHERE {{
+        <{DATASET.value}> dcat:distribution ?d . ?d a dcat:Distribution ; dcat:downloadURL ?url ; dcat:mediaType ?type ;
+        dcat:byteSize ?size ; dcterms:license ?licence ;
+        spdx:checksum [ spdx:algorithm spdx:checksumAlgorithm_sha256 ; spdx:checksumValue ?sha ] }}""")
+    described = {Path(r["url"].removeprefix("file://")).name: r for r in rows}
+    for name, media_type in [("graph.ttl", "text/turtle"), ("graph.nq", "application/n-quads"),
+                             ("graph.jsonld", "application/ld+json"), ("graph.html", "text/html"),
+                             ("report.json", "application/json")]:
+        path, row = examples_build / name, described[name]
+        assert row["url"] == path.resolve().as_uri()
+        assert row["type"] == dataset.IANA + media_type
+        assert int(row["size"]) == path.stat().st_size
+        assert row["sha"] == hashlib.sha256(path.read_bytes()).hexdigest()
+        assert row["licence"] == dataset.LICENSE
+    assert "void.ttl" not in described
+    dumps = {Path(r["d"]).name for r in ask(void, f"SELECT ?d WHERE {{ <{DATASET.value}> void:dataDump ?d }}")}
+    assert {"graph.ttl", "graph.nq", "graph.jsonld"} <= dumps
+
+
+def test_file_iris_are_relative(examples_build: Path) -> None:
+    text = (examples_build / "void.ttl").read_text(encoding="utf-8")
+    assert "<graph.nq>" in text and "file:" not in text and "@base" not in text
+    triples = dataset.read(examples_build / "void.ttl")  # as `kg push` sends it
+    dump = NamedNode(dataset.DATASET + "/graph.nq")
+    assert Triple(DATASET, NamedNode("http://rdfs.org/ns/void#dataDump"), dump) in triples
+
+
+def test_the_build_is_a_prov_activity(void: Store, built: Store) -> None:
+    (build_row,) = ask(void, """SELECT ?b ?agent ?version ?end WHERE {
+        ?b a kg:Build, prov:Activity ; prov:wasAssociatedWith ?agent ; prov:endedAtTime ?end .
+        ?agent a prov:SoftwareAgent ; schema:name "kg" ; schema:softwareVersion ?version }""")
+    assert build_row["version"] == version("kg")
+    assert one(void, "SELECT ?d WHERE { ?d prov:wasGeneratedBy ?b }") == dataset.DATASET
+    used = {r["doc"]: r["hash"] for r in ask(void, "SELECT * WHERE { ?b prov:used ?doc . ?doc kg:contentHash ?hash }")}
+    texts = {r["doc"]: r["text"] for r in ask(built, "SELECT * WHERE { ?doc a kg:Document ; nif:isString ?text }")}
+    assert used.keys() == texts.keys() and len(used) == 7
+    for doc, text in texts.items():
+        assert used[doc] == hashlib.sha256(text.encode()).hexdigest()
+
+
+def test_start_and_end_times_when_the_start_is_known(tmp_path: Path) -> None:
+    db = Store()
+    started, ended = datetime(2025, 6, 17, 10, 0, tzinfo=UTC), datetime(2025, 6, 17, 10, 2, 5, tzinfo=UTC)
+    (tmp_path / "graph.ttl").write_text("")
+    void = load(dataset.write(db, tmp_path, started=started, ended=ended))
+    row = ask(void, "SELECT ?s ?e WHERE { ?b a kg:Build ; prov:startedAtTime ?s ; prov:endedAtTime ?e }")[0]
+    assert (row["s"], row["e"]) == ("2025-06-17T10:00:00Z", "2025-06-17T10:02:05Z")
+
+
+def test_rebuilding_rewrites_void_and_leaves_graph_files_byte_identical(
+    seed_build: Path, ctx: Context, tmp_path: Path
+) -> None:
+    again = tmp_path / "again"
+    shutil.copytree(seed_build, again)
+    build([SEED], again, ctx=ctx, progress=False)
+    for name in ("graph.ttl", "graph.nq", "graph.jsonld"):
+        assert (again / name).read_bytes() == (seed_build / name).read_bytes(), name
+    assert load(again / "void.ttl")  # rewritten, and still parses
+
+
+def test_shacl_shapes_pass_on_the_full_output(examples_build: Path) -> None:
+    data = Graph().parse(examples_build / "graph.ttl", format="turtle")
+    data.parse(examples_build / "void.ttl", format="turtle")
+    conforms, _, text = pyshacl.validate(
+        data, shacl_graph=Graph().parse(ROOT / "ontology" / "shapes.ttl"),
+        ont_graph=Graph().parse(ROOT / "ontology" / "kg.ttl"), inference="none",
+    )
+    assert conforms, text[:3000]
+
+
+def test_push_sends_void_as_the_build_graph(examples_build: Path) -> None:
+    from kg.push import plan
+
+    db = Store.read_only(str(examples_build / "store"))
+    graphs = {g.iri: g.triples for g in plan(db, examples_build / "void.ttl")}
+    assert graphs[BUILD_GRAPH] == len(dataset.read(examples_build / "void.ttl"))
+
+
+# --- RDF 1.2: relations annotated with their evidence ----------------------------------------------------------
+
+EVIDENCE = """
+SELECT ?s ?p ?o ?confidence ?rule ?sentence WHERE {
+  ?ev a kg:Evidence ; rdf:subject ?s ; rdf:predicate ?p ; rdf:object ?o ; kg:confidence ?confidence ; kg:rule ?rule .
+  OPTIONAL { ?ev kg:sentence ?sentence }
+}"""
+ANNOTATED = """
+SELECT ?s ?p ?o ?confidence ?rule ?sentence WHERE {
+  ?s ?p ?o {| kg:confidence ?confidence ; kg:rule ?rule |} .
+  OPTIONAL { ?ev rdf:reifies <<( ?s ?p ?o )>> ; kg:rule ?rule ; kg:confidence ?confidence ; kg:sentence ?sentence }
+}"""
+
+
+@pytest.fixture(scope="module")
+def turtle12(examples_build: Path, tmp_path_factory: pytest.TempPathFactory) -> Store:
+    path = tmp_path_factory.mktemp("ttl12") / "graph.ttl12"
+    result = CliRunner().invoke(main, ["export", "--format", "ttl12", "-o", str(path),
+                                       "--store", str(examples_build / "store")])
+    assert result.exit_code == 0, result.output
+    assert path.read_text(encoding="utf-8").startswith('VERSION "1.2"')
+    db = Store()
+    db.load(path=str(path), format=RdfFormat.TURTLE)
+    return db
+
+
+def rows(db: Store, sparql: str) -> set[tuple]:
+    return {tuple(r.values()) for r in ask(db, sparql)}
+
+
+def test_ttl12_annotates_each_relation_with_its_evidence(turtle12: Store, built: Store) -> None:
+    annotated = rows(turtle12, ANNOTATED)
+    assert annotated == rows(built, EVIDENCE)
+    assert len(annotated) > 50
+
+
+def test_ttl12_holds_the_same_facts(turtle12: Store, built: Store) -> None:
+    """Back to RDF 1.1: each reifier's triple term becomes rdf:subject / rdf:predicate / rdf:object again."""
+    rdf = "http://www.w3.org/1999/02/22-rdf-syntax-ns#"
+    triples = set()
+    for quad in turtle12:
+        if quad.predicate.value == rdf + "reifies":
+            fact = quad.object
+            parts = {"subject": fact.subject, "predicate": fact.predicate, "object": fact.object}
+            triples |= {Triple(quad.subject, NamedNode(rdf + name), term) for name, term in parts.items()}
+        else:
+            triples.add(quad.triple)
+    union = {q.triple for q in built}
+    assert {t for t in triples if _ground(t)} == {t for t in union if _ground(t)}
+    assert len(triples) == len(union)  # the ontology's blank nodes get new labels on parsing
+
+
+def _ground(triple: Triple) -> bool:
+    return not isinstance(triple.subject, BlankNode) and not isinstance(triple.object, BlankNode)
+
+
+def test_namespaces() -> None:
+    assert dataset.namespace("https://w3id.org/kg-news/ontology#Person") == "https://w3id.org/kg-news/ontology#"
+    assert dataset.namespace("https://schema.org/headline") == "https://schema.org/"
