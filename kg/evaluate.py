@@ -241,7 +241,8 @@ def render(scores: dict) -> str:
     lines += ["", "natasha NER alone", header]
     lines += [_row(kind, s) for kind, s in scores["natasha"].items()]
     level = "; factRuEval: at cluster level" if scores["corpus"] == "factru" else ""
-    lines += ["", f"relations (head and tail overlap{level})", f"{'':18} {'P':>6} {'R':>6} {'F1':>6}  {'pred':>5} {'gold':>5}"]
+    lines += ["", f"relations (head and tail overlap{level})"]
+    lines += [f"{'':18} {'P':>6} {'R':>6} {'F1':>6}  {'pred':>5} {'gold':>5}"]
     lines += [
         f"{kind:18} {s['precision']:6.3f} {s['recall']:6.3f} {s['f1']:6.3f}  {s['predicted']:5d} {s['support']:5d}"
         for kind, s in scores["relations"].items()
