@@ -7,7 +7,7 @@ code point order, and no line's text is a prefix of another's followed by a byte
 from __future__ import annotations
 
 import heapq
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import ExitStack
 from dataclasses import dataclass
 from pathlib import Path
@@ -25,6 +25,7 @@ class SortedDump:
     quads: Path  # N-Quads, every quad, sorted
     triples: Path  # N-Triples, the union of all graphs, distinct and sorted
     triple_count: int
+    named_only: bool  # no quad in the default graph: every line's last term is its graph
 
 
 def sorted_dump(store: Store, workdir: Path, run_bytes: int = RUN_BYTES) -> SortedDump:
@@ -38,7 +39,7 @@ def sorted_dump(store: Store, workdir: Path, run_bytes: int = RUN_BYTES) -> Sort
     named_only = next(iter(store.quads_for_pattern(None, None, None, DefaultGraph())), None) is None
     with quads.open("rb") as lines, triples.open("wb") as out:
         count = write_distinct(out, triple_lines(lines) if named_only else parsed_triple_lines(quads))
-    return SortedDump(quads, triples, count)
+    return SortedDump(quads, triples, count, named_only)
 
 
 def merge_sort(source: Path, target: Path, workdir: Path, run_bytes: int = RUN_BYTES) -> None:
@@ -55,6 +56,23 @@ def merge_sort(source: Path, target: Path, workdir: Path, run_bytes: int = RUN_B
         out.writelines(heapq.merge(*(stack.enter_context(run.open("rb")) for run in runs)))
     for run in runs:
         run.unlink()
+
+
+def sort_by_key(source: Path, target: Path, key: Callable[[bytes], bytes], run_bytes: int = RUN_BYTES) -> None:
+    """Sort the lines of `source` into `target` by `key(line)` (no tab or newline in it), then by the line."""
+    keyed, merged = target.with_suffix(".keyed"), target.with_suffix(".merged")
+    with source.open("rb") as lines, keyed.open("wb") as out:
+        out.writelines(key(line) + b"\t" + line for line in lines)
+    merge_sort(keyed, merged, target.parent, run_bytes)
+    keyed.unlink()
+    with merged.open("rb") as lines, target.open("wb") as out:
+        out.writelines(line.split(b"\t", 1)[1] for line in lines)
+    merged.unlink()
+
+
+def graph_term(quad_line: bytes) -> bytes:
+    """The last term of an N-Quads line that names a graph."""
+    return quad_line[quad_line.rindex(b" ", 0, len(quad_line) - 3) + 1 : -3]
 
 
 def triple_lines(quad_lines: Iterable[bytes]) -> Iterator[bytes]:

@@ -8,6 +8,7 @@ import shutil
 import tempfile
 from collections.abc import Iterable
 from dataclasses import dataclass
+from itertools import groupby
 from pathlib import Path
 from typing import BinaryIO
 
@@ -28,6 +29,7 @@ from pyoxigraph import (
 )
 from rdflib.compare import to_canonical_graph
 
+from kg import extsort
 from kg.extsort import SortedDump, sorted_dump
 from kg.files import atomic_writer
 from kg.rdf import PREFIXES
@@ -133,6 +135,9 @@ def dump_sorted(dumped: SortedDump, handle: BinaryIO, fmt: str) -> None:
         with (dumped.quads if fmt == "nq" else dumped.triples).open("rb") as lines:
             shutil.copyfileobj(lines, handle)
         return
+    if fmt == "jsonld" and dumped.named_only:
+        _jsonld_by_graph(dumped, handle)
+        return
     if fmt in WRITERS:
         handle.write(WRITERS[fmt](parse(path=str(dumped.quads), format=RdfFormat.N_QUADS)))
         return
@@ -140,10 +145,34 @@ def dump_sorted(dumped: SortedDump, handle: BinaryIO, fmt: str) -> None:
     serialize(parse(path=str(source[0]), format=source[1]), handle, format=FORMATS[fmt], prefixes=PREFIXES)
 
 
+def _jsonld_by_graph(dumped: SortedDump, handle: BinaryIO) -> None:
+    """What `jsonld` writes, one named graph at a time, so memory holds one graph rather than the dataset."""
+    context = jsonld_context()
+    compactor = Compactor.from_context(context)
+    names: dict[bytes, str] = {}
+
+    def graph_name(line: bytes) -> bytes:
+        term = extsort.graph_term(line)
+        if term not in names:
+            names[term] = compactor.iri(next(iter(parse(line, format=RdfFormat.N_QUADS))).graph_name)
+        return names[term].encode()
+
+    by_graph = dumped.quads.with_name("by-graph.nq")
+    extsort.sort_by_key(dumped.quads, by_graph, graph_name)
+    head = json.dumps({"@context": context, "@graph": []}, ensure_ascii=False, indent=1)
+    handle.write(head.removesuffix("[]\n}").encode())
+    quads = parse(path=str(by_graph), format=RdfFormat.N_QUADS)
+    for number, (graph, members) in enumerate(groupby(quads, key=lambda quad: quad.graph_name)):
+        item = {"id": compactor.iri(graph), "@graph": _nodes(list(members), compactor)}
+        text = json.dumps(item, ensure_ascii=False, indent=1).replace("\n", "\n  ")
+        handle.write(f"{',' if number else '['}\n  {text}".encode())
+    handle.write(b"\n ]\n}\n" if names else b"[]\n}\n")
+    by_graph.unlink()
+
+
 # --- JSON-LD, compacted with our @context ---------------------------------------------------------------------
 
-CONTEXT_FILE = ONTOLOGY_DIR / "context.jsonld"
-CONTEXT_IRI = "https://w3id.org/kg-news/context.jsonld"  # where ontology/context.jsonld is published
+CONTEXT_FILE = ONTOLOGY_DIR / "context.jsonld"  # published as https://w3id.org/kg-news/context.jsonld
 GEN_DELIMS = tuple(":/?#[]@")
 
 

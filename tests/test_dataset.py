@@ -20,6 +20,7 @@ from kg import store as kg_store
 from kg.cli import main
 from kg.pipeline import Context, build
 from kg.vocab import BUILD_GRAPH
+from tests.servers import doc_python
 
 ROOT = Path(__file__).resolve().parent.parent
 SEED = ROOT.parent / "shared" / "samples" / "seed-kz-cn-cooperation.ru.txt"
@@ -199,14 +200,20 @@ SELECT ?s ?p ?o ?confidence ?rule ?sentence WHERE {
 
 
 @pytest.fixture(scope="module")
-def turtle12(examples_build: Path, tmp_path_factory: pytest.TempPathFactory) -> Store:
+def turtle12_file(examples_build: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """`kg export --format ttl12` of the examples."""
     path = tmp_path_factory.mktemp("ttl12") / "graph.ttl12"
     result = CliRunner().invoke(main, ["export", "--format", "ttl12", "-o", str(path),
                                        "--store", str(examples_build / "store")])
     assert result.exit_code == 0, result.output
     assert path.read_text(encoding="utf-8").startswith('VERSION "1.2"')
+    return path
+
+
+@pytest.fixture(scope="module")
+def turtle12(turtle12_file: Path) -> Store:
     db = Store()
-    db.load(path=str(path), format=RdfFormat.TURTLE)
+    db.load(path=str(turtle12_file), format=RdfFormat.TURTLE)
     return db
 
 
@@ -243,3 +250,11 @@ def _ground(triple: Triple) -> bool:
 def test_namespaces() -> None:
     assert dataset.namespace("https://w3id.org/kg-news/ontology#Person") == "https://w3id.org/kg-news/ontology#"
     assert dataset.namespace("https://schema.org/headline") == "https://schema.org/"
+
+
+def test_the_ttl12_snippet_of_the_docs(turtle12_file: Path, turtle12: Store, capsys: pytest.CaptureFixture) -> None:
+    code = doc_python("graph.ttl12", {'"graph.ttl12"': repr(str(turtle12_file))})
+    exec(compile(code, "docs/triple-stores.md", "exec"), {})
+    printed = capsys.readouterr().out.splitlines()
+    reifiers = NamedNode("http://www.w3.org/1999/02/22-rdf-syntax-ns#reifies")
+    assert len(printed) == sum(1 for _ in turtle12.quads_for_pattern(None, reifiers, None)) > 50

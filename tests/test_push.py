@@ -12,6 +12,7 @@ import threading
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+from urllib.parse import unquote
 
 import pytest
 import requests
@@ -275,6 +276,15 @@ def test_retries_5xx_with_exponential_backoff(scripted: tuple[Script, str], smal
     assert first["path"] == "/store?graph=https%3A%2F%2Fw3id.org%2Fkg-news%2Fgraph%2Fdoc%2Fa"
     assert first["headers"]["Content-Type"] == "application/n-triples"
     assert '"статья"@ru'.encode() in first["body"]
+
+
+def test_batches_send_every_graph_once(scripted: tuple[Script, str], examples_build: Path) -> None:
+    script, url = scripted
+    db = Store.read_only(str(examples_build / "store"))
+    sent = push(db, url, description=examples_build / "void.ttl", progress=False, batch=3)
+    graphs = [unquote(r["path"].split("graph=", 1)[1]) for r in script.requests]
+    assert sorted(graphs) == sorted(g.iri for g in sent) == sorted(g.iri for g in plan(db, examples_build / "void.ttl"))
+    assert [g.iri for g in sent][-1] == BUILD_GRAPH
 
 
 def test_gives_up_after_the_last_retry_with_the_servers_answer(scripted: tuple[Script, str], small: Store) -> None:

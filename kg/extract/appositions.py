@@ -51,16 +51,60 @@ class Apposition:
 def find_appositions(
     adoc: AnnotatedDocument, mentions: list[Mention], gazetteer: Gazetteer
 ) -> list[Apposition]:
-    """Every role phrase standing right before a person's name."""
+    """Every role phrase standing right before a person's name, or set off by a comma or dash after it
+    («Нурлан Ахметов, директор порта Актау,»)."""
     index = MentionIndex(adoc.sentences, mentions)
     found = []
     for s, sentence in enumerate(adoc.sentences):
-        for first, _stop, mention in index.in_sentence(s):
+        for first, stop, mention in index.in_sentence(s):
             if mention.cls == PERSON and mention.origin != "coref":
-                appo = _before(sentence, s, first, mention, index, gazetteer)
+                appo = _before(sentence, s, first, mention, index, gazetteer) or _after(
+                    sentence, s, first, stop, mention, index
+                )
                 if appo is not None:
                     found.append(appo)
     return found
+
+
+def _after(
+    sentence: Sentence, s: int, first: int, stop: int, person: Mention, index: MentionIndex
+) -> Apposition | None:
+    """«Имя, роль [организации]» / «Имя — роль [организации]»: the role agrees with the name in case."""
+    tokens = sentence.tokens
+    if stop + 1 >= len(tokens) or tokens[stop].text not in {",", "—", "–", "("}:
+        return None
+    for start in range(stop + 1, min(len(tokens), stop + 3)):
+        token = tokens[start]
+        role = match_role(tokens, start)
+        if role is not None:
+            break
+        if token.pos != "ADJ":
+            return None
+    else:
+        return None
+    if not _agrees(token, tokens[first]):
+        return None
+    role_stop, key = role
+    org = None
+    for j in range(role_stop, min(len(tokens), role_stop + WINDOW)):
+        span = index.starting_at(s, j)
+        if span is not None and span[2].cls in ORG_CLASSES and span[2].origin != "demonym":
+            org, role_stop = span[2], span[1]
+            break
+        if tokens[j].pos not in SKIP_POS - {"CCONJ"}:
+            break
+    return Apposition(
+        person=person.iri,
+        role=key,
+        org=org,
+        nationality="",
+        nationality_span=(0, 0),
+        start=person.start,
+        stop=tokens[role_stop - 1].stop,
+        sentence=s,
+        role_span=(token.start, tokens[role_stop - 1].stop),
+        person_span=(person.start, person.stop),
+    )
 
 
 def _before(
@@ -71,7 +115,7 @@ def _before(
     org = None
     end = first
     left = index.ending_at(s, first)
-    if left is not None and left[2].cls in ORG_CLASSES:
+    if left is not None and left[2].cls in ORG_CLASSES and left[2].origin != "demonym":
         org = left[2]
         end = left[0]
     for start in range(end - 1, max(-1, end - 1 - WINDOW), -1):
@@ -129,12 +173,17 @@ def apposition_facts(
         occupation = _occupation_node(appo.role)
         nodes[occupation.iri] = occupation
         org = entities.get(appo.org.iri) if appo.org is not None else None
-        if appo.role in POSITIONS and org is not None:
+        if appo.role == "член" and org is not None:
+            member_ev = Evidence(appo.sentence, appo.start, appo.stop, "apposition", 0.85,
+                                 args=(appo.person_span, (appo.org.start, appo.org.stop)))
+            relations.append(Relation(appo.person, "memberOf", org.iri, member_ev))
+        elif appo.role in POSITIONS and org is not None:
             position = _position_node(appo.role, appo.org, org, occupation.iri)
             nodes[position.iri] = position
             relations.append(Relation(appo.person, "holdsPosition", position.iri, ev))
+            # The whole apposition is the head: corpora put a workplace on the name or on the post's words.
             org_ev = Evidence(appo.sentence, appo.start, appo.stop, "apposition", 0.85,
-                              args=(appo.person_span, (appo.org.start, appo.org.stop)))
+                              args=((appo.start, appo.stop), (appo.org.start, appo.org.stop)))
             relations.append(Relation(appo.person, "worksFor", org.iri, org_ev))
         else:
             relations.append(Relation(appo.person, "occupation", occupation.iri, ev))

@@ -1,0 +1,125 @@
+"""A 1M-triple graph: store bulk load, the shared external sort, and each sorted serialization.
+
+The graph: the example articles are built with `kg build`, and their document graphs are replicated under new
+document ids (`/doc/<id>` becomes `/doc/rNNNNN-<id>`, in graph names, document, sentence, mention and evidence
+IRIs) until the union holds at least 1,000,000 distinct triples. Entities and their descriptions are shared by
+all replicas, as they are in a real corpus, so the union is smaller than the sum of the graphs.
+
+    .venv/bin/python bench/rdf_scale.py [--rounds 3]
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+from pyoxigraph import RdfFormat, Store
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from kg import extsort, store  # noqa: E402  (the repository root is put on the path first)
+from kg.pipeline import build  # noqa: E402
+
+DATA = ROOT / "bench" / "data"
+GRAPH = DATA / "graph-1m.nq"
+TARGET = 1_000_000
+DOC = b"/doc/"
+
+
+def million_triple_graph(path: Path = GRAPH, target: int = TARGET) -> Path:
+    """Write (or reuse) N-Quads of replicated example graphs holding at least `target` distinct triples."""
+    if path.exists():
+        return path
+    with tempfile.TemporaryDirectory(prefix="kg-bench-") as out:
+        build([ROOT / "examples" / "news"], Path(out), workers=1, progress=False)
+        lines = (Path(out) / "graph.nq").read_bytes().splitlines(keepends=True)
+    shared = [line for line in lines if DOC not in line]  # the ontology graph
+    docs = [line for line in lines if DOC in line]
+    triples = {union_triple(line) for line in lines}
+    per_replica = len({t for t in map(union_triple, docs) if DOC in t})
+    replicas = 1 + max(0, -(-(target - len(triples)) // per_replica))
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with path.open("wb") as handle:
+        handle.writelines(shared)
+        for number in range(replicas):
+            handle.writelines(line.replace(DOC, b"/doc/r%05d-" % number) for line in docs)
+    return path
+
+
+def union_triple(line: bytes) -> bytes:
+    """The triple of one N-Quads line that names a graph."""
+    return next(extsort.triple_lines([line]))
+
+
+def timed(action: Callable[[], object], rounds: int) -> list[float]:
+    """Wall-clock seconds of `rounds` runs of `action`."""
+    times = []
+    for _ in range(rounds):
+        started = time.perf_counter()
+        action()
+        times.append(time.perf_counter() - started)
+    return times
+
+
+def measure(rounds: int) -> tuple[int, int, dict[str, list[float]]]:
+    """Quad and triple counts, and the timings of each step."""
+    graph = million_triple_graph()
+    results: dict[str, list[float]] = {}
+    with tempfile.TemporaryDirectory(prefix="kg-bench-", dir=DATA) as tmp:
+        work = Path(tmp)
+        loads = []
+        for number in range(rounds):
+            db = Store(str(work / f"store-{number}"))
+            loads += timed(lambda db=db: db.bulk_load(path=str(graph), format=RdfFormat.N_QUADS), 1)
+        results["store bulk load (on disk)"] = loads
+        quads = len(db)
+        results["external sort (once for all files)"] = timed(lambda: extsort.sorted_dump(db, work), rounds)
+        dumped = extsort.sorted_dump(db, work)
+        for fmt in store.FORMATS:
+            target = work / f"graph.{fmt}"
+
+            def write(fmt: str = fmt, target: Path = target) -> None:
+                with target.open("wb") as handle:
+                    store.dump_sorted(dumped, handle, fmt)
+
+            results[f"write graph.{fmt} from the sorted dump"] = timed(write, rounds)
+        for fmt in store.FORMATS:
+            results[f"`kg export --format {fmt}` (sort + write)"] = timed(
+                lambda fmt=fmt: store.write(db, work / f"export.{fmt}", fmt), rounds
+            )
+        results["pyoxigraph `Store.dump` N-Quads, unsorted (reference)"] = timed(
+            lambda: db.dump(str(work / "raw.nq"), format=RdfFormat.N_QUADS), rounds
+        )
+        return quads, dumped.triple_count, results
+
+
+def table(quads: int, triples: int, results: dict[str, list[float]]) -> str:
+    """Markdown: median and every run of each step."""
+    rows = [
+        f"{triples:,} distinct triples in {quads:,} quads (`{GRAPH.relative_to(ROOT)}`).",
+        "",
+        "| step | median s | runs (s) | target < 5 s |",
+        "| --- | ---: | --- | --- |",
+    ]
+    for step, times in results.items():
+        median = statistics.median(times)
+        verdict = "" if "reference" in step else ("yes" if median < 5 else "**no**")
+        rows.append(f"| {step} | {median:.2f} | {', '.join(f'{t:.2f}' for t in times)} | {verdict} |")
+    return "\n".join(rows) + "\n"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--rounds", type=int, default=3)
+    args = parser.parse_args()
+    print(table(*measure(args.rounds)))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,162 @@
+"""Throughput: raw natasha vs our pipeline vs `kg build --workers 1` vs `--workers 2`, documents/s and tokens/s.
+
+On the same generated documents, side by side in each round, each measurement in a fresh process:
+- raw natasha: `Doc.segment`, `tag_morph`, `parse_syntax`, `tag_ner` per document, models loaded before timing;
+- our pipeline: `process_to_nquads` per document (annotation, extraction, linking, RDF), models loaded before timing;
+- `kg build --workers 1` and `--workers 2`: the command end to end into a fresh directory (model loading, store,
+  every output file included).
+Every process gets OPENBLAS_NUM_THREADS=1 (what `kg build` sets for itself and its workers).
+
+    .venv/bin/python bench/throughput.py [--docs 600] [--rounds 3]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "bench"))
+
+from corpus import write_corpus  # noqa: E402  (bench/ is put on the path first)
+
+PYTHON = sys.executable
+KG = str(Path(PYTHON).parent / "kg")
+ENV = {**os.environ, "OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"}
+CONFIGS = ("raw natasha", "our pipeline", "kg build --workers 1", "kg build --workers 2")
+
+
+def read_texts(folder: Path) -> list[dict]:
+    """The generated records of a corpus folder."""
+    records = []
+    for part in sorted(folder.glob("*.jsonl")):
+        records += [json.loads(line) for line in part.read_text(encoding="utf-8").splitlines() if line.strip()]
+    return records
+
+
+def time_raw(folder: Path) -> dict:
+    """Raw natasha over the corpus, in this process."""
+    from natasha import Doc, NewsEmbedding, NewsMorphTagger, NewsNERTagger, NewsSyntaxParser, Segmenter
+
+    embedding = NewsEmbedding()
+    segmenter, morph = Segmenter(), NewsMorphTagger(embedding)
+    syntax, ner = NewsSyntaxParser(embedding), NewsNERTagger(embedding)
+    texts = [record["text"] for record in read_texts(folder)]
+    tokens, started, cpu = 0, time.perf_counter(), time.process_time()
+    for text in texts:
+        doc = Doc(text)
+        doc.segment(segmenter)
+        doc.tag_morph(morph)
+        doc.parse_syntax(syntax)
+        doc.tag_ner(ner)
+        tokens += len(doc.tokens)
+    return _measured(len(texts), tokens, started, cpu)
+
+
+def time_pipeline(folder: Path) -> dict:
+    """Our per-document pipeline over the corpus, in this process."""
+    from kg.pipeline import load_context, process_to_nquads
+    from kg.types import Document
+
+    ctx = load_context()
+    documents = [Document(r["id"], r["text"], r["title"]) for r in read_texts(folder)]
+    tokens, started, cpu = 0, time.perf_counter(), time.process_time()
+    for document in documents:
+        tokens += process_to_nquads(document, ctx)[1].tokens
+    return _measured(len(documents), tokens, started, cpu)
+
+
+def _measured(documents: int, tokens: int, started: float, cpu: float) -> dict:
+    return {"documents": documents, "tokens": tokens, "seconds": time.perf_counter() - started,
+            "cpu": time.process_time() - cpu}
+
+
+def run_in_process(kind: str, folder: Path) -> dict:
+    """One in-process measurement in a fresh interpreter."""
+    output = subprocess.run([PYTHON, __file__, f"--{kind}", str(folder)], env=ENV, check=True,
+                            capture_output=True, text=True).stdout
+    return json.loads(output.strip().splitlines()[-1])
+
+
+def run_build(folder: Path, workers: int) -> dict:
+    """`kg build` end to end into a fresh directory."""
+    with tempfile.TemporaryDirectory(prefix="kg-bench-") as out:
+        started = time.perf_counter()
+        subprocess.run([KG, "build", str(folder), "-o", out, "--quiet", "--workers", str(workers)], env=ENV,
+                       check=True)
+        seconds = time.perf_counter() - started
+        report = json.loads((Path(out) / "report.json").read_text())
+    return {"documents": report["documents"], "tokens": report["tokens"], "seconds": seconds}
+
+
+def measure(docs: int, rounds: int) -> dict[str, list[dict]]:
+    """Every configuration, `rounds` times, interleaved so that each round compares under the same load."""
+    folder = write_corpus(docs)
+    results: dict[str, list[dict]] = {name: [] for name in CONFIGS}
+    for number in range(rounds):
+        for name in CONFIGS:
+            load = os.getloadavg()[0]
+            if name == "raw natasha":
+                result = run_in_process("raw", folder)
+            elif name == "our pipeline":
+                result = run_in_process("pipeline", folder)
+            else:
+                result = run_build(folder, int(name[-1]))
+            result["load"] = load
+            results[name].append(result)
+            print(f"round {number + 1} {name}: {result}", file=sys.stderr, flush=True)
+    return results
+
+
+def table(results: dict[str, list[dict]]) -> str:
+    """Markdown: medians per configuration, and the two ratios the targets are about."""
+    rows = ["| configuration | documents | tokens | s (median) | documents/s | tokens/s | CPU s | runs (s) |",
+            "| --- | ---: | ---: | ---: | ---: | ---: | ---: | --- |"]
+    medians = {}
+    for name, runs in results.items():
+        seconds = statistics.median(r["seconds"] for r in runs)
+        medians[name] = seconds
+        first = runs[0]
+        cpu = f"{statistics.median(r['cpu'] for r in runs):.1f}" if "cpu" in first else "–"
+        rows.append(
+            f"| {name} | {first['documents']} | {first['tokens']} | {seconds:.1f} | "
+            f"{first['documents'] / seconds:.2f} | {first['tokens'] / seconds:.0f} | {cpu} | "
+            f"{', '.join(format(r['seconds'], '.1f') for r in runs)} |"
+        )
+    pipeline = medians["raw natasha"] / medians["our pipeline"]
+    scaling = medians["kg build --workers 1"] / medians["kg build --workers 2"]
+    loads = [r["load"] for runs in results.values() for r in runs]
+    rows += [
+        "",
+        f"- our pipeline runs at **{pipeline:.0%}** of raw natasha's speed (target ≥ 85%)",
+        f"- `--workers 2` is **{scaling:.2f}×** `--workers 1` end to end (target ≥ 1.7×)",
+        f"- 1-minute load average at the start of the runs: {min(loads):.1f} to {max(loads):.1f} on "
+        f"{os.cpu_count()} cores",
+    ]
+    return "\n".join(rows) + "\n"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--docs", type=int, default=600)
+    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--raw", type=Path, help=argparse.SUPPRESS)
+    parser.add_argument("--pipeline", type=Path, help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.raw:
+        print(json.dumps(time_raw(args.raw)))
+    elif args.pipeline:
+        print(json.dumps(time_pipeline(args.pipeline)))
+    else:
+        print(table(measure(args.docs, args.rounds)))
+
+
+if __name__ == "__main__":
+    main()
