@@ -34,11 +34,12 @@ from kg.gazetteer import Gazetteer
 from kg.ingest import read_documents
 from kg.link import link, referenced_entities
 from kg.types import AnnotatedDocument, BuildReport, DocResult, Document, IngestError
-from kg.vocab import KG, doc_graph, doc_iri
+from kg.vocab import KG, ONTOLOGY_GRAPH, doc_graph, doc_iri
 
 BATCH = 256  # documents per store load: bounds memory, amortises bulk_load
 GRAPH_FILES = ("ttl", "nq", "jsonld")
 CONTENT_HASH = NamedNode(str(KG.contentHash))
+PENDING = ".kg-outputs-pending"  # in OUT while the store holds changes that the output files do not show yet
 CLASS_COUNTS = """
 SELECT ?class (COUNT(DISTINCT ?e) AS ?n) WHERE {
   ?doc kg:mentions ?e . ?e a ?class . FILTER(STRSTARTS(STR(?class), STR(kg:)))
@@ -153,18 +154,54 @@ def build(
     started = time.perf_counter()
     report = BuildReport()
     db = store.open_store(out / "store")
-    store.load_ontology(db)
+    pending = out / PENDING
+    if _load_ontology(db):
+        pending.touch()
     seen: set[str] | None = set() if prune else None
     items = _progress(read_documents(paths, stdin=stdin), progress)
     with closing(_outcomes(_changed(items, db, report, seen), ctx, workers, dask)) as outcomes:
         for batch in batches(outcomes, BATCH):
+            pending.touch()
             _load(db, batch, report)
-    if seen is not None:
-        _prune(db, seen, progress)
+    if seen is not None and _prune(db, seen, progress):
+        pending.touch()
     db.flush()
-    write_outputs(db, out, report)
+    previous = None if pending.exists() else _previous_counts(out)
+    if previous is None:
+        write_outputs(db, out, report)
+    else:
+        _write_report(db, out, report, *previous)
+    pending.unlink(missing_ok=True)
     report.seconds = time.perf_counter() - started
     return report
+
+
+def _load_ontology(db: store.Store) -> bool:
+    """(Re)load the ontology graph; whether that changed it."""
+    graph = NamedNode(ONTOLOGY_GRAPH)
+    before = set(db.quads_for_pattern(None, None, None, graph))
+    store.load_ontology(db)
+    return set(db.quads_for_pattern(None, None, None, graph)) != before
+
+
+def _previous_counts(out: Path) -> tuple[int, dict[str, int]] | None:
+    """The triple and class counts of the last complete build in `out`, when all its graph files are there."""
+    path = out / "report.json"
+    if not path.exists() or not all((out / f"graph.{fmt}").exists() for fmt in GRAPH_FILES):
+        return None
+    previous = json.loads(path.read_text(encoding="utf-8"))
+    if "triples" not in previous or "classes" not in previous:
+        return None
+    return previous["triples"], previous["classes"]
+
+
+def _write_report(db: store.Store, out: Path, report: BuildReport, triples: int, classes: dict[str, int]) -> None:
+    """report.json and the dataset description over an unchanged store, whose other output files still hold."""
+    from kg import dataset
+
+    report.triples, report.classes = triples, classes
+    write_report(out, report)
+    dataset.write(db, out)
 
 
 def _changed(
@@ -209,7 +246,7 @@ def _serial(documents: Iterable[Document], ctx: Context | None) -> Iterator[Outc
 
 
 def _load(db: store.Store, batch: list[Outcome], report: BuildReport) -> None:
-    """Replace each document's graph with its new one; a failed document's old graph is dropped with it."""
+    """Count the outcomes, and replace each document's graph in the store with its new one."""
     for outcome in batch:
         if outcome.error:
             _fail(report, IngestError(outcome.source, outcome.error))
@@ -220,8 +257,8 @@ def _load(db: store.Store, batch: list[Outcome], report: BuildReport) -> None:
     store.replace_graphs(db, [doc_graph(o.doc_id) for o in batch], b"".join(o.nquads for o in batch))
 
 
-def _prune(db: store.Store, keep: set[str], verbose: bool) -> None:
-    """Drop the graphs of documents whose ids are not in `keep`."""
+def _prune(db: store.Store, keep: set[str], verbose: bool) -> int:
+    """Drop the graphs of documents whose ids are not in `keep`; how many."""
     prefix = doc_graph("")
     stale = [
         graph for graph in db.named_graphs()
@@ -231,6 +268,7 @@ def _prune(db: store.Store, keep: set[str], verbose: bool) -> None:
         db.remove_graph(graph)
     if verbose and stale:
         print(f"kg: pruned {len(stale)} graphs of documents not in the input", file=sys.stderr)
+    return len(stale)
 
 
 def write_outputs(db: store.Store, out: Path, report: BuildReport) -> None:
@@ -243,10 +281,15 @@ def write_outputs(db: store.Store, out: Path, report: BuildReport) -> None:
     report.classes = {
         row["class"].value.rsplit("#", 1)[1]: int(row["n"].value) for row in store.query(db, CLASS_COUNTS)
     }
-    write_atomic(out / "report.json", json.dumps(report_dict(report), ensure_ascii=False, indent=2) + "\n")
+    write_report(out, report)
     from kg import dataset
 
     dataset.write(db, out)  # last: void.ttl describes every file written above, with sizes and hashes
+
+
+def write_report(out: Path, report: BuildReport) -> None:
+    """Write report.json."""
+    write_atomic(out / "report.json", json.dumps(report_dict(report), ensure_ascii=False, indent=2) + "\n")
 
 
 def report_dict(report: BuildReport) -> dict:
