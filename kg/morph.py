@@ -44,3 +44,29 @@ class Lemmatizer:
     def tags(self, word: str) -> tuple[str, ...]:
         """The analyser's tags for a word, as strings (they carry grammemes such as Geox, Name, Surn)."""
         return tuple(str(parse.tag) for parse in self.vocab(word))
+
+
+def genitive(phrase: str, vocab: MorphVocab) -> str:
+    """A nominative name in the genitive («Национальный банк Казахстана» → «Национального банка Казахстана»):
+    the words up to the first noun change, the rest (already a genitive complement) stays."""
+    words = phrase.split(" ")
+    out = []
+    for i, word in enumerate(words):
+        nominative = [p for p in vocab(word) if "nomn" in p.tag and p.tag.POS in {"NOUN", "ADJF"}]
+        form = nominative[0].inflect({"Gen"}) if nominative else None
+        if form is None:
+            return " ".join(out + words[i:])
+        out.append(_same_case(word, form.word))
+        if nominative[0].tag.POS == "NOUN":
+            return " ".join(out + words[i + 1 :])
+    return " ".join(out)
+
+
+def _same_case(model: str, word: str) -> str:
+    """`word` with the letter case of `model` (КНР, Китай, банк, Нью-Йорк)."""
+    if model.isupper() and len(model) > 1:
+        return word.upper()
+    parts, shapes = word.split("-"), model.split("-")
+    if len(parts) != len(shapes):
+        parts, shapes = [word], [model]
+    return "-".join(p[:1].upper() + p[1:] if s[:1].isupper() else p for p, s in zip(parts, shapes, strict=True))

@@ -75,7 +75,7 @@ def extract(adoc: AnnotatedDocument, ctx: Context) -> DocResult:
     mentions, entities = link(mentions, ctx.gazetteer)
     by_iri = {e.iri: e for e in entities}
     appositions = find_appositions(adoc, mentions, ctx.gazetteer)
-    relations, nodes = apposition_facts(appositions, by_iri)
+    relations, nodes = apposition_facts(appositions, by_iri, ctx.nlp.morph_vocab)
     skip = [(a.start, a.person_span[0]) for a in appositions]
     mentions = resolve_role_nouns(adoc.sentences, mentions, roles_by_person(appositions), skip)
     said = find_statements(adoc, mentions)

@@ -551,7 +551,7 @@ def _pack(drawings: list[dict]) -> dict[str, tuple[float, float]]:
     return placed
 
 
-def communities(graph: nx.Graph) -> dict[str, int]:
+def louvain(graph: nx.Graph) -> dict[str, int]:
     """Louvain community per node (fixed seed), numbered from the largest community."""
     simple = nx.Graph()
     simple.add_nodes_from(sorted(graph))
@@ -593,7 +593,7 @@ def page_data(
             "sec": [ids[s] for s in about[node]],
         }
         if item["size"] > 12:  # central nodes keep readable labels when the whole graph is in view
-            item["fs"] = round(10 + 0.7 * item["size"])
+            item["fs"] = round(10 + 0.4 * item["size"])
         if community is not None:
             item["com"] = community[node]
             item["color"] = PALETTE[community[node] % len(PALETTE)]
@@ -707,14 +707,14 @@ def render(net: Network, data: dict) -> str:
 
 def graph_page(
     graph: nx.MultiDiGraph, *, lang: str = "ru", max_nodes: int = 2000, classes: Sequence[str] = (),
-    sectors: Sequence[str] = (), min_degree: int = 0, communities_: bool = False,
+    sectors: Sequence[str] = (), min_degree: int = 0, communities: bool = False,
 ) -> tuple[str, VizStats]:
     """The page for a projection after the filters, and what it shows."""
     rank = pagerank(graph)
     shown, omitted = select(
         graph, max_nodes=max_nodes, classes=classes, sectors=sectors, min_degree=min_degree, rank=rank,
     )
-    community = communities(shown) if communities_ else None
+    community = louvain(shown) if communities else None
     data = page_data(shown, rank, lang=lang, omitted=omitted, total=len(shown) + omitted, community=community)
     html = render(to_network(data), data)
     return html, VizStats(nodes=shown.number_of_nodes(), edges=shown.number_of_edges(), omitted=omitted)
@@ -738,7 +738,7 @@ def write_html(
     graph = project(db, lang=lang, documents=documents)
     html, stats = graph_page(
         graph, lang=lang, max_nodes=max_nodes, classes=classes, sectors=sectors, min_degree=min_degree,
-        communities_=communities,
+        communities=communities,
     )
     write_atomic(path, html)
     return stats

@@ -117,7 +117,7 @@ def test_events_with_dates(examples: Store) -> None:
 def test_positions(examples: Store) -> None:
     rows = {(r["person"], r["position"]) for r in run(examples, "positions")}
     assert ("Мурат Нуртлеу", "министр иностранных дел Казахстана") in rows
-    assert ("Си Цзиньпин", "председатель КНР") in rows
+    assert ("Си Цзиньпин", "президент Китая") in rows  # «председатель КНР»: one post, one name
 
 
 def test_relation_evidence(seed: Store) -> None:

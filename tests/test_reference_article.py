@@ -130,7 +130,7 @@ def test_kazakhstan_china_cooperation_in_six_sectors_backed_by_quotes(db: Store)
 def test_summit_in_astana_and_report_by_el_kz(db: Store) -> None:
     summits = query.rows(db, f"""SELECT ?label WHERE {{ ?e a kg:Summit ; kg:location <{ASTANA}> ;
         kg:participant <{CN}>, <{ID}wd/Q27275> ; rdfs:label ?label }}""")
-    assert summits == [{"label": "Саммит «Центральная Азия-Китай»"}]
+    assert summits == [{"label": "Саммит «Центральная Азия — Китай»"}]
     assert query.rows(db, "SELECT ?o WHERE { ?doc kg:reportedBy ?o }") == [{"o": "kgr:mediaoutlet/el-kz"}]
 
 

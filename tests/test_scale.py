@@ -73,10 +73,13 @@ def test_an_unchanged_corpus_is_skipped_without_loading_models(
     out = tmp_path / "out"
     shutil.copytree(examples_build, out)
     monkeypatch.setattr(pipeline, "load_context", _no_models)
+    written_at = {name: (out / name).stat().st_mtime_ns for name in GRAPH_OUTPUTS}
     report = build([EXAMPLES], out, progress=False)
     assert (report.documents, report.skipped, report.failed, report.tokens) == (0, 7, 0, 0)
     written = json.loads((out / "report.json").read_text())
-    assert written["documents"] == 0 and written["skipped"] == 7
+    before = json.loads((examples_build / "report.json").read_text())
+    assert written == {**before, "documents": 0, "skipped": 7, "tokens": 0}
+    assert {name: (out / name).stat().st_mtime_ns for name in GRAPH_OUTPUTS} == written_at  # not rewritten
     _same_files(out, examples_build, GRAPH_OUTPUTS)
 
 

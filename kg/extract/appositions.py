@@ -11,7 +11,10 @@ from slugify import slugify
 
 from kg.extract.roles import POSITIONS, english, head, match_role, russian
 from kg.extract.spans import MentionIndex
+from natasha import MorphVocab
+
 from kg.gazetteer import Gazetteer
+from kg.morph import genitive
 from kg.types import (
     COUNTRY,
     PERSON,
@@ -30,6 +33,8 @@ WINDOW = 6  # tokens between a role noun and the name it describes
 ORG_CLASSES = {"Organization", "MediaOutlet", "InternationalOrganization", "Country", "City", "Region"}
 SKIP_POS = {"ADJ", "NOUN", "PROPN", "ADP", "CCONJ", "DET", "NUM"}
 SMALL = {"of", "and", "the"}
+# «председатель КНР» is China's head of state: the same post as «президент Китая».
+HEAD_OF_STATE = {("председатель", "Country"): "президент"}
 
 
 @dataclass(frozen=True, slots=True)
@@ -163,22 +168,24 @@ def _demonym_before(tokens, start: int, gazetteer: Gazetteer) -> tuple[str, int]
 
 
 def apposition_facts(
-    appositions: list[Apposition], entities: dict[str, Entity]
+    appositions: list[Apposition], entities: dict[str, Entity], vocab: MorphVocab
 ) -> tuple[list[Relation], list[Node]]:
     """Relations (post, occupation, nationality, workplace) and the Position/Occupation nodes they need."""
     relations: list[Relation] = []
     nodes: dict[str, Node] = {}
     for appo in appositions:
         ev = Evidence(appo.sentence, appo.start, appo.stop, "apposition", 0.9, args=(appo.person_span, appo.role_span))
-        occupation = _occupation_node(appo.role)
-        nodes[occupation.iri] = occupation
         org = entities.get(appo.org.iri) if appo.org is not None else None
-        if appo.role == "член" and org is not None:
+        role = HEAD_OF_STATE.get((appo.role, org.cls), appo.role) if org is not None else appo.role
+        if role == "член" and org is not None:
             member_ev = Evidence(appo.sentence, appo.start, appo.stop, "apposition", 0.85,
                                  args=(appo.person_span, (appo.org.start, appo.org.stop)))
             relations.append(Relation(appo.person, "memberOf", org.iri, member_ev))
-        elif appo.role in POSITIONS and org is not None:
-            position = _position_node(appo.role, appo.org, org, occupation.iri)
+            continue
+        occupation = _occupation_node(role)
+        nodes[occupation.iri] = occupation
+        if role in POSITIONS and org is not None:
+            position = _position_node(role, org, occupation.iri, vocab)
             nodes[position.iri] = position
             relations.append(Relation(appo.person, "holdsPosition", position.iri, ev))
             # The whole apposition is the head: corpora put a workplace on the name or on the post's words.
@@ -206,15 +213,16 @@ def _occupation_node(role: str) -> Node:
     return Node(entity_iri("occupation", slugify(english(role))), "Occupation", russian(role), english(role))
 
 
-def _position_node(role: str, org_mention: Mention, org: Entity, occupation: str) -> Node:
-    """A post in an organisation or country: «президент Китая», President of China."""
-    org_name = org.label_en or org.label_ru
+def _position_node(role: str, org: Entity, occupation: str, vocab: MorphVocab) -> Node:
+    """A post in an organisation or country: «президент Китая», President of China. The label is built from the
+    organisation's label, not from the text, so one post has one name wherever it is read."""
     iri = entity_iri("position", slugify(f"{english(role)} {org.label_en or slugify(org.label_ru)}"))
-    label_en = " ".join(w if w in SMALL else w.capitalize() for w in f"{english(role)} of".split()) + f" {org_name}"
+    title = " ".join(w if w in SMALL else w.capitalize() for w in english(role).split())
+    label_en = f"{title} of {org.label_en}" if org.label_en else ""
     return Node(
         iri=iri,
         cls="Position",
-        label_ru=f"{russian(role)} {org_mention.text}",
+        label_ru=f"{russian(role)} {genitive(org.label_ru, vocab)}",
         label_en=label_en,
         facts=(Relation(iri, "role", occupation), Relation(iri, "positionIn", org.iri)),
     )

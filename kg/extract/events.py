@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, timedelta
 
 from slugify import slugify
 
 from kg.extract.spans import MentionIndex, TokenSpan
 from kg.gazetteer import Gazetteer
-from kg.types import AnnotatedDocument, Entity, Evidence, Mention, Node, Relation, Sentence
+from kg.types import AnnotatedDocument, Document, Entity, Evidence, Mention, Node, Relation, Sentence
 from kg.vocab import entity_iri
 
 PLACES = {"Country", "City", "Region", "Place"}
@@ -26,6 +26,7 @@ MONTHS = {
     "июля": 7, "августа": 8, "сентября": 9, "октября": 10, "ноября": 11, "декабря": 12,
 }
 _DATE = re.compile(r"\b(\d{1,2})\s+(" + "|".join(MONTHS) + r")\s+(\d{4})")
+_DASHES = re.compile(r"\s*[—–]\s*|\s+-\s+|(?<=[а-яёa-z])-(?=[А-ЯЁA-Z])")
 _QUOTED = re.compile(r"\s*[«\"„“]([^»\"“”]{2,80})[»\"“”]")
 RELATIVE_DAYS = {"сегодня": 0, "сегодняшний": 0, "вчера": -1, "вчерашний": -1, "завтра": 1, "завтрашний": 1}
 
@@ -57,7 +58,18 @@ def find_events(
                 node = _gathering(scope, s, i)
             if node is not None:
                 events[node.iri] = _merge(events.get(node.iri), node)
-    return sorted(events.values(), key=lambda n: n.iri)
+    return sorted((_dated(node, adoc.document) for node in events.values()), key=lambda n: n.iri)
+
+
+def _dated(event: Node, document: Document) -> Node:
+    """The event with its final IRI: the same happening named twice in one text is one event, and across texts
+    the date (a summit: its year) tells repeated events apart; undated visits stay within their article."""
+    dates = sorted(f.object for f in event.facts if f.predicate == "date")
+    when = dates[0] if dates else document.date[:10]
+    suffix = when[:4] if event.cls in {"Summit", "Forum"} else when or document.id
+    iri = f"{event.iri}-{slugify(suffix)}" if suffix else event.iri
+    facts = tuple(replace(f, subject=iri) for f in event.facts if f.predicate != "date" or f.object == dates[0])
+    return replace(event, iri=iri, facts=facts)
 
 
 def _visit(scope: Scope, s: int, i: int, by_noun: bool) -> Node | None:
@@ -85,8 +97,7 @@ def _visit(scope: Scope, s: int, i: int, by_noun: bool) -> Node | None:
     where_ev = Evidence(s, start, stop, rule, 0.85, args=(trigger, (where.start, where.stop)))
     who_e, where_e = scope.entities.get(who.iri), scope.entities.get(where.iri)
     name_ru = f"{_label(who_e, 'ru')} → {_label(where_e, 'ru')}"
-    slug = slugify(f"visit {_label(who_e, 'en')} {_label(where_e, 'en')} {when or scope.adoc.document.id}")
-    iri = entity_iri("event", slug)
+    iri = entity_iri("event", slugify(f"visit {_label(who_e, 'en')} {_label(where_e, 'en')}"))
     facts = [Relation(iri, "participant", who.iri, who_ev), Relation(iri, "location", where.iri, where_ev)]
     if when:
         facts.append(Relation(iri, "date", when, datatype="date"))
@@ -113,8 +124,8 @@ def _gathering(scope: Scope, s: int, i: int) -> Node | None:
         (sp for sp in spans if sp[2].cls == "City" and not _within(sp, name_span)), None
     )
     when = _date(scope.adoc, sentence)
-    year = when[:4] if when else scope.adoc.document.date[:4]
-    iri = entity_iri("event", slugify(f"{kind} {name} {year}"))
+    name = _DASHES.sub(" — ", name)
+    iri = entity_iri("event", slugify(f"{kind} {name}"))
     trigger = (token.start, token.stop)
     stop = max(name_span[1], place[2].stop if place else 0)
 
@@ -140,16 +151,16 @@ def _named_parts(gazetteer: Gazetteer, name: str) -> set[str]:
 
 
 def _meeting(scope: Scope, s: int, i: int) -> Node | None:
-    """A meeting or talks between at least two named people or countries of one sentence."""
+    """A meeting or talks between at least two people named in one sentence."""
     sentence = scope.adoc.sentences[s]
     spans = scope.index.in_sentence(s)
-    people = [sp for sp in spans if sp[2].cls in {"Person", "Country"} and sp[2].origin != "coref"]
+    people = [sp for sp in spans if sp[2].cls == "Person" and sp[2].origin != "coref"]
     iris = sorted({sp[2].iri for sp in people})
     if len(iris) < 2:
         return None
     when = _date(scope.adoc, sentence)
     names = [_label(scope.entities.get(iri), "en") for iri in iris]
-    iri = entity_iri("event", slugify(f"meeting {' '.join(names)} {when or scope.adoc.document.id}"))
+    iri = entity_iri("event", slugify(f"meeting {' '.join(names)}"))
     trigger = (sentence.tokens[i].start, sentence.tokens[i].stop)
     spans_of = {}
     for sp in people:
