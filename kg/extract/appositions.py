@@ -7,12 +7,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from natasha import MorphVocab
 from slugify import slugify
 
 from kg.extract.roles import POSITIONS, english, head, match_role, russian
 from kg.extract.spans import MentionIndex
-from natasha import MorphVocab
-
 from kg.gazetteer import Gazetteer
 from kg.morph import genitive
 from kg.types import (
