@@ -32,4 +32,4 @@ gazetteer: $(STAMP)
 	$(BIN)/python -m kg.gazetteer_build
 
 clean:
-	rm -rf $(VENV) $(OUT)/store $(OUT)/graph.* $(OUT)/report.json
+	rm -rf $(VENV) $(OUT)/store $(OUT)/graph.* $(OUT)/report.json $(OUT)/void.ttl $(OUT)/*.csv $(OUT)/*.png

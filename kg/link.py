@@ -37,18 +37,22 @@ def _entity(group: list[Mention], gazetteer: Gazetteer) -> Entity:
         return Entity(entry.iri, entry.cls, entry.label_ru, entry.label_en, entry.same_as, True)
     label = _label(group)
     cls = group[0].cls
-    return Entity(entity_iri(cls.lower(), slugify(label) or "x"), cls, label)
+    # ё folded: «Мирзиёев» and «Мирзиеев» are one IRI
+    return Entity(entity_iri(cls.lower(), slugify(label.replace("ё", "е").replace("Ё", "Е")) or "x"), cls, label)
 
 
 def _label(group: list[Mention]) -> str:
-    """The fullest normal form (most words, then most frequent, then alphabetical), with the surname as a
-    nominative mention writes it: natasha may normalise «Алмасадама Саткалиева» to a feminine surname."""
+    """The fullest normal form (most words, then most frequent, then alphabetical), spelt as the text spells it
+    (natasha drops ё: «Мирзиёев»), with the surname as a nominative mention writes it: natasha may normalise
+    «Алмасадама Саткалиева» to a feminine surname, and a surname's nominative is its shortest form."""
     counts = Counter(m.normal for m in group)
     label = min(counts, key=lambda n: (-len(n.split()), -counts[n], n))
-    words = label.split()
+    spelt = {fold(w): w for m in sorted(group, key=lambda m: m.start) for w in m.text.split() if "ё" in w.lower()}
+    words = [spelt.get(fold(w), w) for w in label.split()]
     if len(words) > 1:
         written = sorted(m.text for m in group if m.text == m.normal and " " not in m.text and m.origin != "coref")
-        fitting = [w for w in written if same_name(fold(w), fold(words[-1])) and fold(w) != fold(words[-1])]
+        last = fold(words[-1])
+        fitting = [w for w in written if same_name(fold(w), last) and len(w) < len(last)]
         if fitting:
             words[-1] = fitting[0]
     return " ".join(words)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from dataclasses import replace
 
 from kg.extract.roles import COMMENTATORS, ROLES
@@ -20,9 +21,12 @@ def resolve_surnames(mentions: list[Mention]) -> list[Mention]:
 
 
 def same_name(a: str, b: str) -> bool:
-    """Two folded name forms that differ at most by an inflected ending (Саткалиев / Саткалиева)."""
-    short, long = sorted((a, b), key=len)
-    return (long.startswith(short) and len(long) - len(short) <= 2 and len(short) >= 3) or a == b
+    """Two folded name forms that differ at most by a two-letter inflected ending (Саткалиев / Саткалиева,
+    Абдуллаевой / Абдуллаева)."""
+    if a == b:
+        return True
+    common = len(os.path.commonprefix([a, b]))
+    return common >= 4 and common >= max(len(a), len(b)) - 2
 
 
 def _full_name_for(mention: Mention, full: list[Mention]) -> Mention | None:
