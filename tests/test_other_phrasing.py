@@ -40,8 +40,9 @@ def test_people_once_each_with_their_posts(db: Store) -> None:
 
 
 def test_dated_visit_to_bishkek(db: Store) -> None:
-    rows = query.rows(db, f"""SELECT ?where ?date WHERE {{ ?v a kg:Visit ; kg:participant <{ID}person/shavkat-mirzieev> ;
-                              kg:location ?w ; kg:date ?date . ?w rdfs:label ?where FILTER(LANG(?where) = "ru") }}""")
+    rows = query.rows(db, f"""SELECT ?where ?date WHERE {{
+        ?v a kg:Visit ; kg:participant <{ID}person/shavkat-mirzieev> ; kg:location ?w ; kg:date ?date .
+        ?w rdfs:label ?where FILTER(LANG(?where) = "ru") }}""")
     assert rows == [{"where": "Бишкек", "date": "2025-03-05"}]
 
 

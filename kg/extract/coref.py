@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 from dataclasses import replace
 
 from kg.extract.roles import COMMENTATORS, ROLES
@@ -25,7 +24,7 @@ def same_name(a: str, b: str) -> bool:
     Абдуллаевой / Абдуллаева)."""
     if a == b:
         return True
-    common = len(os.path.commonprefix([a, b]))
+    common = next((i for i, (x, y) in enumerate(zip(a, b)) if x != y), min(len(a), len(b)))
     return common >= 4 and common >= max(len(a), len(b)) - 2
 
 
