@@ -24,7 +24,7 @@ def same_name(a: str, b: str) -> bool:
     Абдуллаевой / Абдуллаева)."""
     if a == b:
         return True
-    common = next((i for i, (x, y) in enumerate(zip(a, b)) if x != y), min(len(a), len(b)))
+    common = next((i for i, (x, y) in enumerate(zip(a, b, strict=False)) if x != y), min(len(a), len(b)))
     return common >= 4 and common >= max(len(a), len(b)) - 2
 
 
