@@ -296,6 +296,10 @@ def test_hostile_article_built_by_the_pipeline_runs_nothing(open_page, ctx, tmp_
     seen.page.fill("#search", "открыла склад")
     seen.page.keyboard.press("Enter")
     assert seen.eval("document.querySelector('#panel h3').textContent") == headline
+    seen.page.fill("#search", "Мы откроем второй склад")
+    seen.page.keyboard.press("Enter")
+    quote = seen.eval("document.querySelector('#panel h3').textContent")
+    assert quote.startswith("Мы откроем второй склад <script>alert(1)</script>")  # the quotation, shown as text
     assert_clean(seen)
 
 

@@ -80,7 +80,7 @@ def quotations(text: str) -> list[tuple[int, int]]:
         for i, char in enumerate(line):
             closer = stack[-1][0] if stack else None
             if char == '"':
-                opens = _opens(line, i) and not (closer == '"' and _closes(line, i) and not _has_closer(line, i))
+                opens = _opens(line, i) and _has_closer(line, i, closer) and not (closer == '"' and _closes(line, i))
                 if opens:
                     stack.append(('"', i))
                     continue
@@ -107,9 +107,13 @@ def _opens(line: str, i: int) -> bool:
     return before in _SPACE_BEFORE and not after.isspace()
 
 
-def _has_closer(line: str, i: int) -> bool:
-    """Whether another straight quote follows on the line, so this one can open a nested pair."""
-    return '"' in line[i + 1 :]
+def _has_closer(line: str, i: int, outer: str | None) -> bool:
+    """Whether another straight quote follows before the enclosing quotation ends, so this one can open a pair
+    (a stray «"» inside «…», as in «"><svg …>», opens nothing)."""
+    rest = line[i + 1 :]
+    if outer is not None and outer != '"' and outer in rest:
+        rest = rest[: rest.index(outer)]
+    return '"' in rest
 
 
 def _closes(line: str, i: int) -> bool:
