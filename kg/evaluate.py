@@ -191,7 +191,7 @@ def evaluate_file(path: Path, ctx: Context | None = None, limit: int | None = No
     ours = {kind: Tally() for kind in [*COARSE_GOLD[corpus], *CLASS_GOLD[corpus]]}
     natasha = {kind: Tally() for kind in COARSE_GOLD[corpus]}
     relations = RelationTally(SCORED_RELATIONS[corpus])
-    linked = correct = 0
+    linking: dict[str, list[int]] = {}
     for record in records:
         adoc = annotate(Document(id=str(record["id"]), text=record["text"]), ctx.nlp)
         result = extract(adoc, ctx)
@@ -203,33 +203,41 @@ def evaluate_file(path: Path, ctx: Context | None = None, limit: int | None = No
             tally.add(spans, gold_spans(record, COARSE_GOLD[corpus][kind]))
         relations.add(predicted_relations(result), gold_relations(record, SCORED_RELATIONS[corpus]),
                       per_instance=corpus == "nerel")
-        n, ok = _linking(record, result)
-        linked += n
-        correct += ok
+        _linking(record, result, linking)
     return {
         "corpus": corpus,
         "documents": len(records),
         "entities": {kind: tally.scores() for kind, tally in ours.items()},
         "natasha": {kind: tally.scores() for kind, tally in natasha.items()},
         "relations": relations.scores(),
-        "linking": {"accuracy": round(correct / linked, 3) if linked else 0.0, "n": linked},
+        "linking": linking_scores(linking),
     }
 
 
-def _linking(record: dict, result: DocResult) -> tuple[int, int]:
-    """Gold mentions with a Wikidata id, and how many of them we link to that id."""
+def _linking(record: dict, result: DocResult, tally: dict[str, list[int]]) -> None:
+    """Count, per gold type, the gold mentions with a Wikidata id and those we link to that id."""
     same_as = {e.iri: set(e.same_as) for e in result.entities}
     ours = {(m.start, m.stop): same_as.get(m.iri, set()) for m in result.mentions}
-    total = correct = 0
     for link in record["links"]:
         if link.get("kb") != "Wikidata" or not link.get("id"):
             continue
         entity = record["entities"][link["entity"]]
         if entity.get("fragments"):
             continue
-        total += 1
-        correct += WIKIDATA + link["id"] in ours.get((entity["start"], entity["end"]), set())
-    return total, correct
+        counts = tally.setdefault(entity["type"], [0, 0])
+        counts[0] += 1
+        counts[1] += WIKIDATA + link["id"] in ours.get((entity["start"], entity["end"]), set())
+
+
+def linking_scores(tally: dict[str, list[int]]) -> dict:
+    """Linking accuracy overall and per gold type, largest types first."""
+    total = sum(n for n, _ in tally.values())
+    correct = sum(ok for _, ok in tally.values())
+    by_type = {
+        kind: {"accuracy": round(ok / n, 3), "n": n}
+        for kind, (n, ok) in sorted(tally.items(), key=lambda item: (-item[1][0], item[0]))
+    }
+    return {"accuracy": round(correct / total, 3) if total else 0.0, "n": total, "by_type": by_type}
 
 
 def render(scores: dict) -> str:
@@ -249,6 +257,7 @@ def render(scores: dict) -> str:
     ]
     link = scores["linking"]
     lines += ["", f"linking accuracy (gold mentions with a Wikidata id): {link['accuracy']:.3f} of {link['n']}"]
+    lines += [f"  {kind:18} {s['accuracy']:6.3f} of {s['n']}" for kind, s in list(link["by_type"].items())[:8]]
     return "\n".join(lines)
 
 
