@@ -106,6 +106,8 @@ def _trimmed(span: NerSpan, tokens: list[Token], starts: list[int], initial: set
     inside = tokens[first:stop]
     if len(inside) == 1 and inside[0].common and inside[0].start in initial:
         return None
+    if len(inside) == 1 and inside[0].pos == "ADJ" and span.type == "LOC":
+        return None  # «Камбаратинской» of «Камбаратинской ГЭС»: an adjective alone names no place
     if len(inside) > 1 and inside[0].lemma in ROLES and len(span.normal.split()) == len(inside):
         rest = inside[1]
         return NerSpan(rest.start, span.stop, span.type, span.text[rest.start - span.start :],
