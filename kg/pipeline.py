@@ -71,7 +71,7 @@ def process(document: Document, ctx: Context) -> DocResult:
 def extract(adoc: AnnotatedDocument, ctx: Context) -> DocResult:
     """Mentions, entities, relations, events, statements and sectors of an annotated document."""
     doc = adoc.document
-    mentions = resolve_surnames(attach_countries(adoc, find_mentions(adoc, ctx.gazetteer)))
+    mentions = resolve_surnames(attach_countries(adoc, find_mentions(adoc, ctx.gazetteer), ctx.nlp.morph_vocab))
     mentions, entities = link(mentions, ctx.gazetteer)
     by_iri = {e.iri: e for e in entities}
     appositions = find_appositions(adoc, mentions, ctx.gazetteer)

@@ -5,8 +5,10 @@ from __future__ import annotations
 
 from dataclasses import replace
 
+from natasha import MorphVocab
+
 from kg.extract.spans import MentionIndex
-from kg.morph import fold
+from kg.morph import fold, genitive
 from kg.types import ORGANIZATION, AnnotatedDocument, Evidence, Mention, Relation
 
 PLACES = {"Country", "City", "Region"}
@@ -34,32 +36,46 @@ INSTITUTIONS = {
 }
 
 
-def attach_countries(adoc: AnnotatedDocument, mentions: list[Mention]) -> list[Mention]:
-    """Organisation mentions extended by the country named after them, new ones for institution nouns, and
-    mentions for the bare institution nouns that follow them (see `headquarters` for the relation)."""
+def attach_countries(adoc: AnnotatedDocument, mentions: list[Mention], vocab: MorphVocab) -> list[Mention]:
+    """Organisation mentions extended by the country named after them, new ones for institution nouns with a
+    country after or a country adjective before them («киргизских властей» → «власти Киргизии»), and mentions
+    for the bare institution nouns that follow (see `headquarters` for the relation). Names are built from the
+    country's label, so «правительство РФ» and «российское правительство» are one organisation."""
     index = MentionIndex(adoc.sentences, mentions)
     replaced: dict[Mention, Mention] = {}
     added: list[Mention] = []
+    text = adoc.document.text
     for s, sentence in enumerate(adoc.sentences):
         tokens = sentence.tokens
-        for first, _stop, place in index.in_sentence(s):
-            if place.cls not in PLACES or first == 0 or tokens[first].feat("Case") != "Gen":
+        for first, stop, place in index.in_sentence(s):
+            if place.cls not in PLACES:
+                continue
+            of_place = genitive(place.normal, vocab)
+            if place.origin == "demonym":
+                noun = tokens[stop] if stop < len(tokens) else None
+                if noun is not None and noun.pos == "NOUN" and noun.lemma in INSTITUTIONS:
+                    added.append(_institution(INSTITUTIONS[noun.lemma], of_place, place.start, noun.stop, text, s))
+                continue
+            if first == 0 or tokens[first].feat("Case") != "Gen":
                 continue
             before = index.ending_at(s, first)
             if before is not None and before[2].cls == ORGANIZATION and before[2].origin == "ner":
                 org = before[2]
-                name = f"{org.normal} {place.text}"
-                replaced[org] = replace(org, stop=place.stop, text=adoc.document.text[org.start : place.stop],
+                name = f"{org.normal} {of_place}"
+                replaced[org] = replace(org, stop=place.stop, text=text[org.start : place.stop],
                                         normal=name, key=f"{ORGANIZATION}:{fold(name)}")
                 continue
             noun = tokens[first - 1]
             if noun.pos == "NOUN" and noun.lemma in INSTITUTIONS:
-                name = f"{INSTITUTIONS[noun.lemma]} {place.text}"
-                text = adoc.document.text[noun.start : place.stop]
-                added.append(Mention(noun.start, place.stop, text, ORGANIZATION, name,
-                                     f"{ORGANIZATION}:{fold(name)}", "", "ner", s))
+                added.append(_institution(INSTITUTIONS[noun.lemma], of_place, noun.start, place.stop, text, s))
     linked = [replaced.get(m, m) for m in mentions] + added
     return sorted(linked + _bare_references(adoc, added), key=lambda m: (m.start, -m.stop, m.key))
+
+
+def _institution(noun: str, of_place: str, start: int, stop: int, text: str, sentence: int) -> Mention:
+    name = f"{noun} {of_place}"
+    key = f"{ORGANIZATION}:{fold(name)}"
+    return Mention(start, stop, text[start:stop], ORGANIZATION, name, key, "", "ner", sentence)
 
 
 def _bare_references(adoc: AnnotatedDocument, institutions: list[Mention]) -> list[Mention]:
