@@ -34,16 +34,18 @@ from kg.gazetteer import Gazetteer
 from kg.ingest import read_documents
 from kg.link import link, referenced_entities
 from kg.types import AnnotatedDocument, BuildReport, DocResult, Document, IngestError
-from kg.vocab import KG, ONTOLOGY_GRAPH, doc_graph, doc_iri
+from kg.vocab import ENTITIES_GRAPH, KG, ONTOLOGY_GRAPH, doc_graph, doc_iri
 
 BATCH = 256  # documents per store load: bounds memory, amortises bulk_load
 GRAPH_FILES = ("ttl", "nq", "jsonld")
 CONTENT_HASH = NamedNode(str(KG.contentHash))
 PENDING = ".kg-outputs-pending"  # in OUT while the store holds changes that the output files do not show yet
-CLASS_COUNTS = """
-SELECT ?class (COUNT(DISTINCT ?e) AS ?n) WHERE {
-  ?doc kg:mentions ?e . ?e a ?class . FILTER(STRSTARTS(STR(?class), STR(kg:)))
-} GROUP BY ?class ORDER BY ?class
+# Types are read from the entities graph, where each is stored once: over the union of all graphs a triple
+# repeated in N graphs would match N times.
+CLASS_COUNTS = f"""
+SELECT ?class (COUNT(DISTINCT ?e) AS ?n) WHERE {{
+  ?doc kg:mentions ?e . GRAPH <{ENTITIES_GRAPH}> {{ ?e a ?class }} FILTER(STRSTARTS(STR(?class), STR(kg:)))
+}} GROUP BY ?class ORDER BY ?class
 """
 
 
@@ -158,13 +160,17 @@ def build(
     if _load_ontology(db):
         pending.touch()
     seen: set[str] | None = set() if prune else None
+    replaced: list[str] = []
     items = _progress(read_documents(paths, stdin=stdin), progress)
-    with closing(_outcomes(_changed(items, db, report, seen), ctx, workers, dask)) as outcomes:
+    with closing(_outcomes(_changed(items, db, report, seen, replaced), ctx, workers, dask)) as outcomes:
         for batch in batches(outcomes, BATCH):
             pending.touch()
             _load(db, batch, report)
     if seen is not None and _prune(db, seen, progress):
         pending.touch()
+        replaced.append("")
+    if replaced:
+        store.drop_unreferenced(db)  # a changed or pruned article may have been the last to name something
     db.flush()
     previous = None if pending.exists() else _previous_counts(out)
     if previous is None:
@@ -205,19 +211,27 @@ def _write_report(db: store.Store, out: Path, report: BuildReport, triples: int,
 
 
 def _changed(
-    items: Iterable[Document | IngestError], db: store.Store, report: BuildReport, seen: set[str] | None
+    items: Iterable[Document | IngestError],
+    db: store.Store,
+    report: BuildReport,
+    seen: set[str] | None,
+    replaced: list[str],
 ) -> Iterator[Document]:
-    """The documents to (re)build; ingest errors and unchanged documents are counted in the report."""
+    """The documents to (re)build; ingest errors and unchanged documents are counted in the report, and the ids
+    of documents whose stored graph will be replaced are added to `replaced`."""
     for item in items:
         if isinstance(item, IngestError):
             _fail(report, item)
             continue
         if seen is not None:
             seen.add(item.id)
-        if _stored_hash(db, item.id) == content_hash(item.text):
+        stored = _stored_hash(db, item.id)
+        if stored == content_hash(item.text):
             report.skipped += 1
-        else:
-            yield item
+            continue
+        if stored is not None:
+            replaced.append(item.id)
+        yield item
 
 
 def _stored_hash(db: store.Store, doc_id: str) -> str | None:

@@ -24,7 +24,7 @@ from tqdm import tqdm
 
 from kg import dataset
 from kg.rdf import PREFIXES
-from kg.vocab import BUILD_GRAPH
+from kg.vocab import BUILD_GRAPH, ENTITIES_GRAPH
 
 USER_VAR, PASSWORD_VAR = "KG_PUSH_USER", "KG_PUSH_PASSWORD"
 BODY_FORMATS = {
@@ -46,6 +46,9 @@ class Graph:
     iri: str
     triples: int
 
+
+# Graphs merged into rather than replaced (see `push`).
+MERGED = {ENTITIES_GRAPH: "POST"}
 
 def check_url(url: str) -> None:
     """Refuse URLs we cannot use, and URLs carrying credentials (they would end up in messages)."""
@@ -110,26 +113,29 @@ def put_graph(
     data: bytes,
     content_type: str,
     *,
+    method: str = "PUT",
     retries: int = 5,
     backoff: float = 0.5,
     sleep: Callable[[float], None] = time.sleep,
 ) -> None:
-    """PUT one graph; retry 5xx answers and connection failures with exponential backoff; fail on 4xx."""
+    """PUT (replace) or POST (merge into) one graph; retry 5xx answers and connection failures with exponential
+    backoff; fail on 4xx."""
     for attempt in range(retries + 1):
         last = attempt == retries
         try:
-            response = session.put(
-                url, params={"graph": iri}, data=data, headers={"Content-Type": content_type}, timeout=TIMEOUT
+            response = session.request(
+                method, url, params={"graph": iri}, data=data, headers={"Content-Type": content_type},
+                timeout=TIMEOUT,
             )
         except (requests.ConnectionError, requests.Timeout) as error:
             if last:
-                message = f"PUT {iri} to {url}: no answer after {retries + 1} attempts: {error}"
+                message = f"{method} {iri} to {url}: no answer after {retries + 1} attempts: {error}"
                 raise PushError(message) from error
         else:
             if response.ok:
                 return
             if response.status_code < 500 or last:
-                raise PushError(f"PUT {iri} to {url} failed:\n{answer(response)}")
+                raise PushError(f"{method} {iri} to {url} failed:\n{answer(response)}")
         sleep(backoff * 2**attempt)
 
 
@@ -147,6 +153,8 @@ def push(
     sleep: Callable[[float], None] = time.sleep,
 ) -> list[Graph]:
     """PUT every named graph of `db`, then the `description` (void.ttl) if given, to the Graph Store `url`.
+    The shared entities graph is POSTed instead, merged into what is there: outputs built apart (on several
+    machines, or before and after a change) describe different entities, and pushing one must not erase another's.
 
     Graphs go in batches of `batch`: read and serialized here, then sent concurrently, so memory holds at most
     `batch` bodies and a slow server is never sent more than `batch` requests at once.
@@ -163,7 +171,7 @@ def push(
             graphs = [(iri, extra[iri] if iri in extra else graph_triples(db, iri)) for iri in chunk]
             futures = [
                 pool.submit(put_graph, session, url, iri, body(triples, fmt), BODY_FORMATS[fmt][1],
-                            retries=retries, backoff=backoff, sleep=sleep)
+                            method=MERGED.get(iri, "PUT"), retries=retries, backoff=backoff, sleep=sleep)
                 for iri, triples in graphs
             ]
             for (iri, triples), future in zip(graphs, futures, strict=True):

@@ -10,7 +10,7 @@ from rdflib.namespace import OWL, RDF, RDFS, XSD
 
 from kg.gazetteer import Gazetteer
 from kg.types import DocResult, Evidence, Relation
-from kg.vocab import KG, NIF, PROV, SCHEMA, doc_graph, doc_iri, span_iri
+from kg.vocab import ENTITIES_GRAPH, KG, NIF, PROV, SCHEMA, doc_graph, doc_iri, span_iri
 
 PREFIXES = {
     "kg": str(KG),
@@ -48,20 +48,27 @@ def decimal(value: float) -> Literal:
 
 
 def doc_quads(result: DocResult, gazetteer: Gazetteer) -> list[Quad]:
-    """Every quad for one document, in its named graph, sorted."""
-    triples = [*_document(result), *_sentences(result), *_mentions(result), *_entities(result, gazetteer)]
+    """Every quad for one document, sorted: what was read from the text in the document's own graph, and the
+    descriptions of the things it names (types, labels, gazetteer facts, posts, events) in the shared entities
+    graph, where each description is stored once however many articles name the thing."""
+    own = [*_document(result), *_sentences(result), *_mentions(result)]
+    shared = _entities(result, gazetteer)
     for relation in result.relations:
-        triples.extend(_relation(result, relation))
+        own.extend(_relation(result, relation))
+    local = doc_iri(result.document.id) + "#"
     for node in result.nodes:
-        triples.append(Triple(n(node.iri), TYPE, n(node.cls)))
+        described = own if node.iri.startswith(local) else shared
+        described.append(Triple(n(node.iri), TYPE, n(node.cls)))
         if node.label_ru:
-            triples.append(Triple(n(node.iri), LABEL, Literal(node.label_ru, language="ru")))
+            described.append(Triple(n(node.iri), LABEL, Literal(node.label_ru, language="ru")))
         if node.label_en:
-            triples.append(Triple(n(node.iri), LABEL, Literal(node.label_en, language="en")))
+            described.append(Triple(n(node.iri), LABEL, Literal(node.label_en, language="en")))
         for fact in node.facts:
-            triples.extend(_relation(result, fact))
-    graph = NamedNode(doc_graph(result.document.id))
-    return sorted({Quad(t.subject, t.predicate, t.object, graph) for t in triples}, key=str)
+            (own if fact.evidence is not None else described).extend(_relation(result, fact))
+    graph, entities = NamedNode(doc_graph(result.document.id)), NamedNode(ENTITIES_GRAPH)
+    quads = {Quad(t.subject, t.predicate, t.object, graph) for t in own}
+    quads |= {Quad(t.subject, t.predicate, t.object, entities) for t in shared}
+    return sorted(quads, key=str)
 
 
 def to_nquads(quads: list[Quad]) -> bytes:
@@ -143,7 +150,7 @@ def _mentions(result: DocResult) -> list[Triple]:
 
 
 def _entities(result: DocResult, gazetteer: Gazetteer) -> list[Triple]:
-    """Self-contained entity descriptions: gazetteer facts, or class and label, plus named link targets."""
+    """Entity descriptions: gazetteer facts, or class and label, plus the names of the places they link to."""
     triples = []
     for entity in result.entities:
         s = NamedNode(entity.iri)

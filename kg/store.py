@@ -32,8 +32,8 @@ from rdflib.compare import to_canonical_graph
 from kg import extsort
 from kg.extsort import SortedDump, sorted_dump
 from kg.files import atomic_writer
-from kg.rdf import PREFIXES
-from kg.vocab import ONTOLOGY_GRAPH
+from kg.rdf import PREFIXES, TYPE
+from kg.vocab import ENTITIES_GRAPH, ONTOLOGY_GRAPH
 
 ONTOLOGY_DIR = Path(__file__).resolve().parent.parent / "ontology"
 ONTOLOGY_FILES = ("kg.ttl", "sectors.ttl")
@@ -376,3 +376,29 @@ def _ttl(term: object) -> str:
 
 
 WRITERS = {"jsonld": jsonld, "ttl12": turtle12}  # formats we write ourselves rather than with pyoxigraph
+
+
+REFERENCED = f"""
+SELECT DISTINCT ?e WHERE {{
+  GRAPH <{ENTITIES_GRAPH}> {{ ?e a ?class }}
+  GRAPH ?g {{ {{ ?x ?p ?e }} UNION {{ ?e ?p ?x }} }}
+  FILTER(?g != <{ENTITIES_GRAPH}> && ?g != <{ONTOLOGY_GRAPH}>)
+}}
+"""
+
+
+def drop_unreferenced(store: Store) -> int:
+    """Remove from the entities graph the descriptions no article refers to any more (after a document changed
+    or was pruned), keeping what the referenced ones link to (a city's country, a post's organisation)."""
+    entities = NamedNode(ENTITIES_GRAPH)
+    reached = {row["e"] for row in store.query(REFERENCED)}
+    frontier = list(reached)
+    while frontier:
+        for quad in store.quads_for_pattern(frontier.pop(), None, None, entities):
+            if isinstance(quad.object, NamedNode) and quad.object not in reached and quad.predicate != TYPE:
+                reached.add(quad.object)
+                frontier.append(quad.object)
+    stale = [q for q in store.quads_for_pattern(None, None, None, entities) if q.subject not in reached]
+    for quad in stale:
+        store.remove(quad)
+    return len(stale)

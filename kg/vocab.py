@@ -9,6 +9,7 @@ BASE = "https://w3id.org/kg-news/"
 ID = BASE + "id/"
 GRAPH = BASE + "graph/"
 ONTOLOGY_GRAPH = GRAPH + "ontology"
+ENTITIES_GRAPH = GRAPH + "entities"  # descriptions of the things articles name, each stored once
 BUILD_GRAPH = GRAPH + "build"
 
 WD = Namespace("http://www.wikidata.org/entity/")

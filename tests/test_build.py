@@ -92,3 +92,25 @@ def test_bad_input_is_named_and_the_rest_still_builds(ctx: Context, tmp_path: Pa
 def test_no_temporary_files_left_behind(examples_build: Path, name: str) -> None:
     assert (examples_build / name).stat().st_size > 0
     assert not list(examples_build.glob(".*.tmp"))
+
+
+def test_entities_are_described_once_and_dropped_when_no_article_names_them(ctx: Context, tmp_path: Path) -> None:
+    inputs = tmp_path / "in"
+    inputs.mkdir()
+    (inputs / "a.txt").write_text("Погода\n\nВ Екатеринбурге похолодало, сообщил синоптик.\n", encoding="utf-8")
+    (inputs / "b.txt").write_text("Визит\n\nТокаев прибыл в Астану. Казахстан ждёт гостей.\n", encoding="utf-8")
+    (inputs / "c.txt").write_text("Саммит\n\nЛидеры прибыли в Астану на саммит.\n", encoding="utf-8")
+    out = tmp_path / "out"
+    build([inputs], out, ctx=ctx, progress=False)
+    db = pyoxigraph.Store.read_only(str(out / "store"))
+    labels = "SELECT ?g WHERE { GRAPH ?g { ?e rdfs:label 'Астана'@ru } }"
+    rows = [r["g"].value for r in db.query(labels, prefixes={"rdfs": str(rdflib.RDFS)})]
+    assert rows == ["https://w3id.org/kg-news/graph/entities"]  # two articles name Astana: one description
+    del db
+    (inputs / "a.txt").unlink()
+    build([inputs], out, ctx=ctx, progress=False, prune=True)
+    db = pyoxigraph.Store.read_only(str(out / "store"))
+    ask = "ASK {{ GRAPH ?g {{ ?e rdfs:label '{}'@ru }} }}"
+    assert not bool(db.query(ask.format("Екатеринбург"), prefixes={"rdfs": str(rdflib.RDFS)}))
+    assert bool(db.query(ask.format("Астана"), prefixes={"rdfs": str(rdflib.RDFS)}))
+    assert bool(db.query(ask.format("Казахстан"), prefixes={"rdfs": str(rdflib.RDFS)}))

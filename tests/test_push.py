@@ -26,7 +26,7 @@ from kg.dataset import read as read_description
 from kg.push import PushError, credentials, plan, push
 from kg.rdf import PREFIXES
 from kg.serve import oxigraph_binary
-from kg.vocab import BUILD_GRAPH
+from kg.vocab import BUILD_GRAPH, ENTITIES_GRAPH
 from tests import servers
 from tests.servers import Server, doc_command, embedded_rows, free_port, http_rows, stop, wait_until_ready
 
@@ -62,12 +62,14 @@ def push_builds(paths: list[Path], server: Server) -> None:
 
 
 def reference(paths: list[Path]) -> Store:
-    """What the server should hold: each build's graphs replacing those of the same name, as PUT does."""
+    """What the server should hold: each build's graphs replacing those of the same name, as PUT does, and the
+    shared entities graph merged, as POST does."""
     db = Store()
     for path in paths:
         built = Store.read_only(str(path / "store"))
         for graph in built.named_graphs():
-            db.remove_graph(graph)
+            if graph != NamedNode(ENTITIES_GRAPH):
+                db.remove_graph(graph)
             db.extend(built.quads_for_pattern(None, None, None, graph))
         db.remove_graph(NamedNode(BUILD_GRAPH))
         db.extend(Quad(*t, NamedNode(BUILD_GRAPH)) for t in read_description(path / "void.ttl"))
@@ -225,7 +227,8 @@ def handler(script: Script) -> type[BaseHTTPRequestHandler]:
     class Handler(BaseHTTPRequestHandler):
         def do_PUT(self) -> None:
             length = int(self.headers.get("Content-Length", 0))
-            script.requests.append({"path": self.path, "headers": dict(self.headers), "body": self.rfile.read(length)})
+            script.requests.append({"method": self.command, "path": self.path, "headers": dict(self.headers),
+                                    "body": self.rfile.read(length)})
             status, text = script.next()
             body = text.encode()
             self.send_response(status)
@@ -233,6 +236,8 @@ def handler(script: Script) -> type[BaseHTTPRequestHandler]:
             self.send_header("Content-Length", str(len(body)))
             self.end_headers()
             self.wfile.write(body)
+
+        do_POST = do_PUT
 
         def log_message(self, format: str, *args: object) -> None:
             """Quiet: the test reads `script.requests` instead."""

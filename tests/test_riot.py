@@ -146,7 +146,9 @@ def test_jsonld_embeds_the_published_context_and_is_compacted(written: dict[str,
     assert document["@context"] == context == kg_store.jsonld_context()
     graph = next(g for g in document["@graph"] if "/graph/doc/" in g["id"])
     keys = {key for node in graph["@graph"] for key in node}
-    assert {"id", "type", "label", "mentions", "refersTo", "beginIndex", "anchorOf"} <= keys
+    assert {"id", "type", "mentions", "refersTo", "beginIndex", "anchorOf"} <= keys
+    entities = next(g for g in document["@graph"] if g["id"].endswith("/graph/entities"))
+    assert {"id", "type", "label", "sameAs"} <= {key for node in entities["@graph"] for key in node}
     assert not any(key.startswith(("http://", "https://", "@id")) for key in keys)
 
 
