@@ -9,6 +9,7 @@ import time
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import closing
 from dataclasses import asdict, dataclass
+from datetime import UTC, datetime
 from itertools import islice
 from pathlib import Path
 from typing import TextIO
@@ -154,6 +155,7 @@ def build(
     `workers` processes, or on the Dask cluster at `dask`.
     """
     started = time.perf_counter()
+    started_at = datetime.now(UTC).replace(microsecond=0)
     report = BuildReport()
     db = store.open_store(out / "store")
     pending = out / PENDING
@@ -174,9 +176,9 @@ def build(
     db.flush()
     previous = None if pending.exists() else _previous_counts(out)
     if previous is None:
-        write_outputs(db, out, report)
+        write_outputs(db, out, report, started=started_at)
     else:
-        _write_report(db, out, report, *previous)
+        _write_report(db, out, report, *previous, started=started_at)
     pending.unlink(missing_ok=True)
     report.seconds = time.perf_counter() - started
     return report
@@ -201,13 +203,15 @@ def _previous_counts(out: Path) -> tuple[int, dict[str, int]] | None:
     return previous["triples"], previous["classes"]
 
 
-def _write_report(db: store.Store, out: Path, report: BuildReport, triples: int, classes: dict[str, int]) -> None:
+def _write_report(
+    db: store.Store, out: Path, report: BuildReport, triples: int, classes: dict[str, int], started: datetime
+) -> None:
     """report.json and the dataset description over an unchanged store, whose other output files still hold."""
     from kg import dataset
 
     report.triples, report.classes = triples, classes
     write_report(out, report)
-    dataset.write(db, out)
+    dataset.write(db, out, started=started)
 
 
 def _changed(
@@ -285,8 +289,9 @@ def _prune(db: store.Store, keep: set[str], verbose: bool) -> int:
     return len(stale)
 
 
-def write_outputs(db: store.Store, out: Path, report: BuildReport) -> None:
-    """Write the RDF files, the HTML graph and report.json from the store."""
+def write_outputs(db: store.Store, out: Path, report: BuildReport, started: datetime | None = None) -> None:
+    """Write the RDF files, the HTML graph and report.json from the store, then void.ttl recording the build
+    that began at `started`."""
     from kg import viz  # pyvis and networkx are only needed here
 
     report.triples = store.write_all(db, {fmt: out / f"graph.{fmt}" for fmt in GRAPH_FILES})
@@ -298,7 +303,7 @@ def write_outputs(db: store.Store, out: Path, report: BuildReport) -> None:
     write_report(out, report)
     from kg import dataset
 
-    dataset.write(db, out)  # last: void.ttl describes every file written above, with sizes and hashes
+    dataset.write(db, out, started=started)  # last: void.ttl describes every file written above
 
 
 def write_report(out: Path, report: BuildReport) -> None:

@@ -114,3 +114,12 @@ def test_entities_are_described_once_and_dropped_when_no_article_names_them(ctx:
     assert not bool(db.query(ask.format("Екатеринбург"), prefixes={"rdfs": str(rdflib.RDFS)}))
     assert bool(db.query(ask.format("Астана"), prefixes={"rdfs": str(rdflib.RDFS)}))
     assert bool(db.query(ask.format("Казахстан"), prefixes={"rdfs": str(rdflib.RDFS)}))
+
+
+def test_void_records_when_the_build_started_and_ended(examples_build: Path) -> None:
+    void = rdflib.Graph().parse(examples_build / "void.ttl", format="turtle")
+    rows = list(void.query("""PREFIX prov: <http://www.w3.org/ns/prov#>
+        SELECT ?s ?e WHERE { ?b prov:startedAtTime ?s ; prov:endedAtTime ?e }"""))
+    assert len(rows) == 1
+    started, ended = rows[0]
+    assert started.toPython() <= ended.toPython()
