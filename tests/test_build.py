@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 from pathlib import Path
 
 import pyoxigraph
@@ -10,6 +12,8 @@ import pytest
 import rdflib
 from rdflib.compare import isomorphic
 
+import kg
+from kg import pipeline, types
 from kg.pipeline import Context, build
 
 from .conftest import EXAMPLES
@@ -123,3 +127,31 @@ def test_void_records_when_the_build_started_and_ended(examples_build: Path) -> 
     assert len(rows) == 1
     started, ended = rows[0]
     assert started.toPython() <= ended.toPython()
+
+
+def test_import_kg_loads_nothing_heavy(tmp_path: Path) -> None:
+    """`import kg` only defines names: no pipeline, models or store are imported until one is used."""
+    code = (
+        "import sys, kg\n"
+        "heavy = sorted(m for m in sys.modules if m.startswith(('kg.', 'natasha', 'pyoxigraph', 'rdflib')))\n"
+        "assert heavy == [], heavy\n"
+        "assert kg.build.__module__ == 'kg.pipeline' and 'kg.pipeline' in sys.modules\n"
+        "print(sorted(kg.__all__))\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], cwd=tmp_path, capture_output=True, text=True, check=True)
+    assert done.stdout.strip() == str(["BuildReport", "Context", "DocResult", "Document", "build", "load_context",
+                                       "process"])
+
+
+def test_python_api(ctx: Context, tmp_path: Path) -> None:
+    assert (kg.build, kg.process, kg.load_context) == (pipeline.build, pipeline.process, pipeline.load_context)
+    assert kg.Document is types.Document and {"build", "process", "Document"} <= set(dir(kg))
+    with pytest.raises(AttributeError, match="no attribute 'bulid'"):
+        kg.bulid  # noqa: B018
+    text = "Визит в Астану\n\nПрезидент Китая Си Цзиньпин прибыл в Астану.\n"
+    result = kg.process(kg.Document(id="visit", text=text), ctx)
+    assert {(e.label_ru, e.cls) for e in result.entities} >= {("Астана", "City"), ("Си Цзиньпин", "Person")}
+    (tmp_path / "visit.txt").write_text(text, encoding="utf-8")
+    report = kg.build([tmp_path / "visit.txt"], out=tmp_path / "out", ctx=ctx, progress=False)
+    assert (report.documents, report.failed) == (1, 0)
+    assert "Си Цзиньпин" in (tmp_path / "out" / "graph.ttl").read_text(encoding="utf-8")
