@@ -7,12 +7,16 @@ import os
 import re
 import shlex
 import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
 
+from kg import pipeline
 from kg.cli import main
+from kg.pipeline import Context
 
 ROOT = Path(__file__).resolve().parent.parent
 README = (ROOT / "README.md").read_text(encoding="utf-8")
@@ -82,3 +86,72 @@ def test_query_errors_are_clear(tmp_path: Path, examples_build: Path) -> None:
     assert bad.exit_code != 0 and "Error" in bad.output
     both = CliRunner().invoke(main, ["query"])
     assert both.exit_code == 2
+
+
+# ------------------------------------------------------------------------------------------ kg build
+
+KG = Path(sys.executable).parent / "kg"
+
+
+@pytest.fixture
+def fast_cli(ctx: Context, monkeypatch: pytest.MonkeyPatch) -> CliRunner:
+    """A runner whose builds reuse the session's models instead of loading them per invocation."""
+    monkeypatch.setattr(pipeline, "load_context", lambda: ctx)
+    for name in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):  # `kg build` sets them
+        monkeypatch.setenv(name, "1")
+    return CliRunner()
+
+
+def test_build_names_each_bad_file_builds_the_rest_and_fails(tmp_path: Path) -> None:
+    """The installed `kg` command, as a user runs it: one message per bad file, exit status 1."""
+    inputs = tmp_path / "in"
+    inputs.mkdir()
+    (inputs / "astana.txt").write_text("Визит\n\nТокаев прибыл в Астану.\n", encoding="utf-8")
+    (inputs / "beijing.md").write_text("# Пекин\n\nСи Цзиньпин встретился с Путиным в Пекине.\n", encoding="utf-8")
+    (inputs / "empty.txt").write_bytes(b"")
+    (inputs / "picture.txt").write_bytes(b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" * 8)
+    (inputs / "cp1251.txt").write_bytes("Заголовок\n\n".encode() + "Привет".encode("cp1251"))  # bad at byte 20
+    done = subprocess.run([str(KG), "build", str(inputs), "-o", str(tmp_path / "out"), "--workers", "1"],
+                          capture_output=True, text=True, timeout=120)
+    assert done.returncode == 1, done.stderr
+    errors = sorted(line for line in done.stderr.splitlines() if line.startswith("kg: "))
+    assert errors == [
+        f"kg: {inputs.as_posix()}/cp1251.txt: not valid UTF-8 at byte 20",
+        f"kg: {inputs.as_posix()}/empty.txt: empty document",
+        f"kg: {inputs.as_posix()}/picture.txt: binary file, not text",
+    ]
+    assert "2 documents built, 0 unchanged, 3 failed" in done.stderr
+    assert "documents:" not in done.stderr  # five inputs: no progress bar
+    report = json.loads((tmp_path / "out" / "report.json").read_text(encoding="utf-8"))
+    assert (report["documents"], report["failed"]) == (2, 3)
+    assert {e["source"].rsplit("/", 1)[1] for e in report["errors"]} == {"cp1251.txt", "empty.txt", "picture.txt"}
+    turtle = (tmp_path / "out" / "graph.ttl").read_text(encoding="utf-8")
+    assert all(f'"{name}"@ru' in turtle for name in ("Астана", "Пекин", "Касым-Жомарт Токаев", "Си Цзиньпин"))
+
+
+def test_build_reads_stdin(fast_cli: CliRunner, tmp_path: Path) -> None:
+    text = "Визит\n\nСи Цзиньпин прибыл в Астану.\n"
+    result = fast_cli.invoke(main, ["build", "-", "-o", str(tmp_path), "--workers", "1"], input=text)
+    assert result.exit_code == 0, result.stderr
+    assert "1 documents built, 0 unchanged, 0 failed" in result.stderr
+    assert result.stdout == ""
+    turtle = (tmp_path / "graph.ttl").read_text(encoding="utf-8")
+    assert '"Си Цзиньпин"@ru' in turtle and '"Астана"@ru' in turtle and '"Визит"' in turtle
+
+
+def test_build_reads_jsonl_on_stdin_with_a_progress_bar_past_five_documents(fast_cli: CliRunner,
+                                                                             tmp_path: Path) -> None:
+    cities = ("Астану", "Алматы", "Пекин", "Москву", "Бишкек", "Ташкент")
+    lines = [json.dumps({"id": f"n{i}", "text": f"Делегация прибыла в {city}."}, ensure_ascii=False)
+             for i, city in enumerate(cities)]
+    result = fast_cli.invoke(main, ["build", "-", "-o", str(tmp_path / "six"), "--workers", "1"],
+                             input="\n".join(lines))
+    assert result.exit_code == 0, result.stderr
+    assert re.search(r"documents: 6doc \[", result.stderr), result.stderr
+    assert "6 documents built" in result.stderr
+    five = fast_cli.invoke(main, ["build", "-", "-o", str(tmp_path / "five"), "--workers", "1"],
+                           input="\n".join(lines[:5]))
+    assert five.exit_code == 0 and "documents:" not in five.stderr and "5 documents built" in five.stderr
+    quiet = fast_cli.invoke(main, ["build", "-", "-o", str(tmp_path / "quiet"), "--workers", "1", "--quiet"],
+                            input="\n".join(lines))
+    assert quiet.exit_code == 0 and quiet.stderr == ""
