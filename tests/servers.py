@@ -14,6 +14,7 @@ import shutil
 import socket
 import subprocess
 import time
+from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
@@ -226,14 +227,15 @@ def term_value(term: object, separator: str | None) -> tuple[str, str] | None:
     return value("literal", term.value, term.datatype.value, separator)
 
 
-def embedded_rows(db: Store, sparql: str) -> set[tuple]:
+def embedded_rows(db: Store, sparql: str) -> Counter[tuple]:
+    """The rows of a SELECT over the embedded store, as a multiset: a duplicated row counts twice."""
     result = kg_store.query(db, sparql)
     names = [v.value for v in result.variables]
     seps = concatenations(sparql)
-    return {tuple(term_value(s[n], seps.get(n)) for n in names) for s in result}
+    return Counter(tuple(term_value(s[n], seps.get(n)) for n in names) for s in result)
 
 
-def http_rows(server: Server, sparql: str) -> set[tuple]:
+def http_rows(server: Server, sparql: str) -> Counter[tuple]:
     """A SELECT over SPARQL 1.1 Protocol, results as JSON, without default-graph-uri (all graphs)."""
     response = requests.post(server.query_url, data={"query": with_prefixes(sparql)},
                              headers={"Accept": "application/sparql-results+json"}, timeout=120)
@@ -241,10 +243,10 @@ def http_rows(server: Server, sparql: str) -> set[tuple]:
     return json_rows(response.json(), sparql)
 
 
-def json_rows(results: dict, sparql: str) -> set[tuple]:
-    """The rows of SPARQL 1.1 Results JSON, comparable with `embedded_rows`."""
+def json_rows(results: dict, sparql: str) -> Counter[tuple]:
+    """The rows of SPARQL 1.1 Results JSON as a multiset, comparable with `embedded_rows`."""
     names, seps = results["head"]["vars"], concatenations(sparql)
-    return {tuple(_binding(b.get(n), seps.get(n)) for n in names) for b in results["results"]["bindings"]}
+    return Counter(tuple(_binding(b.get(n), seps.get(n)) for n in names) for b in results["results"]["bindings"])
 
 
 def _unbound(separator: str | None) -> tuple[str, str] | None:
