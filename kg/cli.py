@@ -141,7 +141,8 @@ def serve(store_dir: Path, host: str, port: int) -> None:
 def push(
     url: str, store_dir: Path, auth: str | None, fmt: str, dry_run: bool, batch: int, quiet: bool
 ) -> None:
-    """PUT each named graph, and void.ttl as the build graph, to a SPARQL 1.1 Graph Store endpoint URL."""
+    """Make a SPARQL 1.1 Graph Store endpoint URL hold exactly the built graphs: PUT each one, delete those of
+    documents no longer built, and PUT void.ttl as the build graph."""
     from kg.push import PushError, check_url, credentials, plan
     from kg.push import push as run_push
     from kg.query import open_readonly
@@ -161,8 +162,10 @@ def push(
         raise click.ClickException(str(error)) from error
     if not quiet:
         verb = "would push" if dry_run else "pushed"
-        triples = sum(g.triples for g in graphs)
-        click.echo(f"{verb} {len(graphs)} graphs, {triples} triples to {url}", err=True)
+        put = [g for g in graphs if g.method == "PUT"]
+        deleted = len(graphs) - len(put)
+        stale = f"; deleted {deleted} graphs of documents no longer built" if deleted else ""
+        click.echo(f"{verb} {len(put)} graphs, {sum(g.triples for g in put)} triples to {url}{stale}", err=True)
 
 
 def _names(value: str) -> tuple[str, ...]:

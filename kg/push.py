@@ -1,8 +1,10 @@
-"""`kg push`: send every named graph to a SPARQL 1.1 Graph Store Protocol endpoint, one HTTP PUT per graph.
+"""`kg push`: make a SPARQL 1.1 Graph Store Protocol endpoint hold exactly the built output, one HTTP PUT per graph.
 
-PUT replaces the graph on the server, so pushing again never duplicates. Credentials come from the environment
-(`KG_PUSH_USER`, `KG_PUSH_PASSWORD`) and are never printed: messages name the graph, the URL and the server's
-answer, and a URL with credentials in it is refused.
+Every graph is PUT, so it replaces what the server held under that name: pushing again never duplicates, and a
+fact or an entity a rebuild dropped is gone from the server too. The build record (void.ttl, the graph
+`BUILD_GRAPH`) goes last; the documents the server's previous record lists but the output no longer holds have
+their graphs deleted first. Credentials come from the environment (`KG_PUSH_USER`, `KG_PUSH_PASSWORD`) and are
+never printed: messages name the graph, the URL and the server's answer, and a URL with credentials in it is refused.
 """
 
 from __future__ import annotations
@@ -18,13 +20,13 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 import requests
-from pyoxigraph import NamedNode, RdfFormat, Store, Triple, serialize
+from pyoxigraph import NamedNode, RdfFormat, Store, Triple, parse, serialize
 from requests.auth import AuthBase, HTTPBasicAuth, HTTPDigestAuth
 from tqdm import tqdm
 
 from kg import dataset
 from kg.rdf import PREFIXES
-from kg.vocab import BUILD_GRAPH, ENTITIES_GRAPH
+from kg.vocab import BUILD_GRAPH, doc_graph, doc_iri
 
 USER_VAR, PASSWORD_VAR = "KG_PUSH_USER", "KG_PUSH_PASSWORD"
 BODY_FORMATS = {
@@ -41,14 +43,11 @@ class PushError(Exception):
 
 @dataclass(frozen=True)
 class Graph:
-    """A named graph and how many triples it holds."""
+    """A named graph, how many triples it holds, and what a push does with it: PUT, or DELETE when stale."""
 
     iri: str
     triples: int
-
-
-# Graphs merged into rather than replaced (see `push`).
-MERGED = {ENTITIES_GRAPH: "POST"}
+    method: str = "PUT"
 
 def check_url(url: str) -> None:
     """Refuse URLs we cannot use, and URLs carrying credentials (they would end up in messages)."""
@@ -106,26 +105,28 @@ def answer(response: requests.Response) -> str:
     return "\n".join([f"HTTP {response.status_code} {response.reason}", *("  " + line for line in lines)])
 
 
-def put_graph(
+def send(
     session: requests.Session,
+    method: str,
     url: str,
     iri: str,
-    data: bytes,
-    content_type: str,
+    data: bytes | None = None,
+    content_type: str | None = None,
     *,
-    method: str = "PUT",
     retries: int = 5,
     backoff: float = 0.5,
     sleep: Callable[[float], None] = time.sleep,
-) -> None:
-    """PUT (replace) or POST (merge into) one graph; retry 5xx answers and connection failures with exponential
-    backoff; fail on 4xx."""
+) -> requests.Response | None:
+    """One Graph Store request about graph `iri`; retry 5xx answers and connection failures with exponential
+    backoff; fail on 4xx, except 404 to a GET or DELETE (no such graph), which gives None."""
+    headers = {"Content-Type": content_type} if content_type else {}
+    if method == "GET":
+        headers["Accept"] = "application/n-triples"
     for attempt in range(retries + 1):
         last = attempt == retries
         try:
             response = session.request(
-                method, url, params={"graph": iri}, data=data, headers={"Content-Type": content_type},
-                timeout=TIMEOUT,
+                method, url, params={"graph": iri}, data=data, headers=headers, timeout=TIMEOUT
             )
         except (requests.ConnectionError, requests.Timeout) as error:
             if last:
@@ -133,10 +134,23 @@ def put_graph(
                 raise PushError(message) from error
         else:
             if response.ok:
-                return
+                return response
+            if response.status_code == 404 and method in ("GET", "DELETE"):
+                return None
             if response.status_code < 500 or last:
                 raise PushError(f"{method} {iri} to {url} failed:\n{answer(response)}")
         sleep(backoff * 2**attempt)
+    return None  # not reached: the last attempt returns or raises
+
+
+def recorded_graphs(record: requests.Response) -> set[str]:
+    """The document graphs a build record, as a server sent it back, lists: one per document IRI named in it."""
+    media_type = record.headers.get("Content-Type", "").split(";")[0].strip()
+    rdf_format = RdfFormat.from_media_type(media_type) or RdfFormat.N_TRIPLES
+    prefix = doc_iri("")
+    iris = {term.value for quad in parse(record.content, format=rdf_format) for term in (quad.subject, quad.object)
+            if isinstance(term, NamedNode) and term.value.startswith(prefix)}
+    return {doc_graph(iri[len(prefix):]) for iri in iris if "#" not in iri}
 
 
 def push(
@@ -152,33 +166,45 @@ def push(
     progress: bool = True,
     sleep: Callable[[float], None] = time.sleep,
 ) -> list[Graph]:
-    """PUT every named graph of `db`, then the `description` (void.ttl) if given, to the Graph Store `url`.
-    The shared entities graph is POSTed instead, merged into what is there: outputs built apart (on several
-    machines, or before and after a change) describe different entities, and pushing one must not erase another's.
+    """PUT every named graph of `db` to the Graph Store `url`, then, given the `description` (void.ttl): DELETE the
+    graphs of documents the server's previous build record lists but `db` no longer holds, and PUT the description
+    as the new record. What was done, graph by graph.
 
     Graphs go in batches of `batch`: read and serialized here, then sent concurrently, so memory holds at most
     `batch` bodies and a slow server is never sent more than `batch` requests at once.
     """
     check_url(url)
     names = graph_names(db)
-    extra = dict(description_graph(description))
-    sent = []
+    record = description_graph(description)
+    done: list[Graph] = []
+    options = {"retries": retries, "backoff": backoff, "sleep": sleep}
+    content_type = BODY_FORMATS[fmt][1]
     with requests.Session() as session, ThreadPoolExecutor(max_workers=batch) as pool, tqdm(
-        total=len(names) + len(extra), desc="graphs", unit="graph", file=sys.stderr, disable=not progress
+        total=len(names) + len(record), desc="graphs", unit="graph", file=sys.stderr, disable=not progress
     ) as bar:
         session.auth = auth
-        for chunk in _batches([*names, *extra], batch):
-            graphs = [(iri, extra[iri] if iri in extra else graph_triples(db, iri)) for iri in chunk]
-            futures = [
-                pool.submit(put_graph, session, url, iri, body(triples, fmt), BODY_FORMATS[fmt][1],
-                            method=MERGED.get(iri, "PUT"), retries=retries, backoff=backoff, sleep=sleep)
-                for iri, triples in graphs
-            ]
-            for (iri, triples), future in zip(graphs, futures, strict=True):
-                future.result()  # raises the PushError of the first graph that failed
-                sent.append(Graph(iri, len(triples)))
+
+        def put(chunk: list[tuple[str, list[Triple]]]) -> None:
+            """PUT a batch of graphs concurrently; raise the PushError of the first that failed."""
+            futures = [pool.submit(send, session, "PUT", url, iri, body(triples, fmt), content_type, **options)
+                       for iri, triples in chunk]
+            for (iri, triples), future in zip(chunk, futures, strict=True):
+                future.result()
+                done.append(Graph(iri, len(triples)))
                 bar.update()
-    return sent
+
+        for chunk in _batches(names, batch):
+            put([(iri, graph_triples(db, iri)) for iri in chunk])
+        if record:
+            previous = send(session, "GET", url, BUILD_GRAPH, **options)
+            stale = sorted(recorded_graphs(previous) - set(names)) if previous is not None else []
+            bar.total += len(stale)
+            for chunk in _batches(stale, batch):
+                list(pool.map(lambda iri: send(session, "DELETE", url, iri, **options), chunk))
+                done.extend(Graph(iri, 0, "DELETE") for iri in chunk)
+                bar.update(len(chunk))
+            put(record)
+    return done
 
 
 def _batches(items: Sequence[str], size: int) -> Iterator[list[str]]:

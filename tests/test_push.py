@@ -7,6 +7,7 @@ change what they hold. The scripted server checks retries, 4xx reports and that 
 from __future__ import annotations
 
 import base64
+import shutil
 import subprocess
 import threading
 from collections.abc import Iterator
@@ -23,11 +24,13 @@ from requests.auth import HTTPBasicAuth
 from kg import push as push_module
 from kg.cli import main
 from kg.dataset import read as read_description
+from kg.pipeline import Context, build
 from kg.push import PushError, credentials, plan, push
 from kg.rdf import PREFIXES
 from kg.serve import oxigraph_binary
-from kg.vocab import BUILD_GRAPH, ENTITIES_GRAPH
+from kg.vocab import BUILD_GRAPH
 from tests import servers
+from tests.conftest import EXAMPLES, SEED
 from tests.servers import Server, doc_command, embedded_rows, free_port, http_rows, stop, wait_until_ready
 
 oxigraph_server, virtuoso_server = servers.oxigraph_server, servers.virtuoso_server  # fixtures
@@ -50,56 +53,61 @@ USER, PASSWORD = "alice-3f9d2", "pw-Zq81-secret"
 
 # --- what the servers hold ---------------------------------------------------------------------------------------
 
-def builds(examples_build: Path, seed_build: Path | None) -> list[Path]:
-    return [examples_build] if seed_build is None else [seed_build, examples_build]
+def push_build(path: Path, server: Server) -> list:
+    """Push a build, its store and its void.ttl, to the server."""
+    return push(Store.read_only(str(path / "store")), server.store_url, description=path / "void.ttl",
+                auth=server.auth, progress=False)
 
 
-def push_builds(paths: list[Path], server: Server) -> None:
-    """Push each build, its store and its void.ttl, to the server."""
-    for path in paths:
-        push(Store.read_only(str(path / "store")), server.store_url, description=path / "void.ttl",
-             auth=server.auth, progress=False)
-
-
-def reference(paths: list[Path]) -> Store:
-    """What the server should hold: each build's graphs replacing those of the same name, as PUT does, and the
-    shared entities graph merged, as POST does."""
+def reference(path: Path) -> Store:
+    """What a server should hold after a push of the build at `path`: its graphs, and void.ttl as the build graph."""
     db = Store()
-    for path in paths:
-        built = Store.read_only(str(path / "store"))
-        for graph in built.named_graphs():
-            if graph != NamedNode(ENTITIES_GRAPH):
-                db.remove_graph(graph)
-            db.extend(built.quads_for_pattern(None, None, None, graph))
-        db.remove_graph(NamedNode(BUILD_GRAPH))
-        db.extend(Quad(*t, NamedNode(BUILD_GRAPH)) for t in read_description(path / "void.ttl"))
+    db.extend(Store.read_only(str(path / "store")))
+    db.extend(Quad(*t, NamedNode(BUILD_GRAPH)) for t in read_description(path / "void.ttl"))
     return db
 
 
 @pytest.fixture(scope="module")
-def maybe_seed(request: pytest.FixtureRequest) -> Path | None:
-    """The reference article's build, or None when ../shared is absent (then only the examples are pushed)."""
-    try:
-        return request.getfixturevalue("seed_build")
-    except pytest.skip.Exception:
-        return None
+def corpus(examples_build: Path, ctx: Context, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The examples and, when ../shared holds it, the reference article, built into one output."""
+    if not SEED.exists():
+        return examples_build
+    out = tmp_path_factory.mktemp("corpus") / "out"
+    shutil.copytree(examples_build, out)
+    build([SEED, EXAMPLES], out, ctx=ctx, progress=False)  # the examples are unchanged: only the article is built
+    return out
 
 
 @pytest.fixture(scope="module")
-def pushed_oxigraph(oxigraph_server: Server, examples_build: Path, maybe_seed: Path | None) -> Server:
-    push_builds(builds(examples_build, maybe_seed), oxigraph_server)
+def rebuilt(examples_build: Path, ctx: Context, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The examples rebuilt after two edits: the weather article is gone, and the finance article lost the
+    paragraph that named Arman Kasymov, its only mention anywhere."""
+    home = tmp_path_factory.mktemp("rebuilt")
+    news, out = home / "news", home / "out"
+    shutil.copytree(EXAMPLES, news)
+    (news / "07-weather-yekaterinburg.txt").unlink()
+    finance = news / "05-finance-yuan-tenge.txt"
+    finance.write_text(finance.read_text(encoding="utf-8").split("Аналитик инвестиционной")[0], encoding="utf-8")
+    shutil.copytree(examples_build, out)
+    build([news], out, ctx=ctx, progress=False, prune=True)
+    return out
+
+
+@pytest.fixture(scope="module")
+def pushed_oxigraph(oxigraph_server: Server, corpus: Path) -> Server:
+    push_build(corpus, oxigraph_server)
     return oxigraph_server
 
 
 @pytest.fixture(scope="module")
-def pushed_virtuoso(virtuoso_server: Server, examples_build: Path, maybe_seed: Path | None) -> Server:
-    push_builds(builds(examples_build, maybe_seed), virtuoso_server)
+def pushed_virtuoso(virtuoso_server: Server, corpus: Path) -> Server:
+    push_build(corpus, virtuoso_server)
     return virtuoso_server
 
 
 @pytest.fixture(scope="module")
-def expected(examples_build: Path, maybe_seed: Path | None) -> Store:
-    return reference(builds(examples_build, maybe_seed))
+def expected(corpus: Path) -> Store:
+    return reference(corpus)
 
 
 def queries() -> list[object]:
@@ -123,23 +131,50 @@ def test_virtuoso_answers_like_the_embedded_store(pushed_virtuoso: Server, expec
 
 def triple_count(server: Server) -> int:
     sparql = f'SELECT (COUNT(*) AS ?n) WHERE {{ GRAPH ?g {{ ?s ?p ?o }} FILTER(STRSTARTS(STR(?g), "{OUR_GRAPHS}")) }}'
-    (row,) = http_rows(server, sparql)
+    (row,) = http_rows(server, sparql).elements()
     return int(row[0][1])
 
 
 @pytest.mark.parametrize("name", ["pushed_oxigraph", "pushed_virtuoso"])
 def test_pushing_twice_replaces_and_never_duplicates(
-    name: str, request: pytest.FixtureRequest, examples_build: Path, maybe_seed: Path | None, expected: Store
+    name: str, request: pytest.FixtureRequest, corpus: Path, expected: Store
 ) -> None:
     server = request.getfixturevalue(name)
     before = triple_count(server)
     assert before == sum(1 for q in expected.quads_for_pattern(None, None, None, None) if _ours(q))
-    push_builds(builds(examples_build, maybe_seed), server)
+    assert [g.method for g in push_build(corpus, server)] == ["PUT"] * len(list(expected.named_graphs()))
     assert triple_count(server) == before
 
 
 def _ours(quad: Quad) -> bool:
     return isinstance(quad.graph_name, NamedNode) and quad.graph_name.value.startswith(OUR_GRAPHS)
+
+
+ALL_QUADS = f"""SELECT ?g ?s ?p ?o WHERE {{ GRAPH ?g {{ ?s ?p ?o }} FILTER(STRSTARTS(STR(?g), "{OUR_GRAPHS}")) }}"""
+KASYMOV = "https://w3id.org/kg-news/id/person/arman-kasymov"
+
+
+@pytest.mark.parametrize("name", ["pushed_oxigraph", "pushed_virtuoso"])
+def test_a_rebuild_pushed_over_a_build_leaves_exactly_the_rebuild(
+    name: str, request: pytest.FixtureRequest, examples_build: Path, rebuilt: Path, corpus: Path
+) -> None:
+    """Build A, then B without one article and one entity: after pushing A then B the server holds B, quad for
+    quad, with no trace of what only A had (its entity descriptions, its article's graph)."""
+    server = request.getfixturevalue(name)
+    about_kasymov = f"SELECT ?g ?p ?o WHERE {{ GRAPH ?g {{ <{KASYMOV}> ?p ?o }} }}"
+    weather = "https://w3id.org/kg-news/graph/doc/07-weather-yekaterinburg"
+    try:
+        push_build(examples_build, server)
+        assert http_rows(server, about_kasymov) == embedded_rows(reference(examples_build), about_kasymov)
+        assert http_rows(server, about_kasymov)  # A names him, in the entities graph and his article's graph
+        done = push_build(rebuilt, server)
+        assert [(g.iri, g.method) for g in done if g.method != "PUT"] == [(weather, "DELETE")]
+        b = reference(rebuilt)
+        assert http_rows(server, ALL_QUADS) == embedded_rows(b, ALL_QUADS)
+        assert not http_rows(server, about_kasymov)
+        assert not http_rows(server, f"SELECT ?s WHERE {{ GRAPH <{weather}> {{ ?s ?p ?o }} }}")
+    finally:
+        push_build(corpus, server)  # what the other tests of this module expect the server to hold
 
 
 def test_turtle_bodies_store_the_same_graphs(oxigraph_server: Server, examples_build: Path) -> None:
@@ -237,7 +272,7 @@ def handler(script: Script) -> type[BaseHTTPRequestHandler]:
             self.end_headers()
             self.wfile.write(body)
 
-        do_POST = do_PUT
+        do_POST = do_GET = do_DELETE = do_PUT
 
         def log_message(self, format: str, *args: object) -> None:
             """Quiet: the test reads `script.requests` instead."""
@@ -287,9 +322,28 @@ def test_batches_send_every_graph_once(scripted: tuple[Script, str], examples_bu
     script, url = scripted
     db = Store.read_only(str(examples_build / "store"))
     sent = push(db, url, description=examples_build / "void.ttl", progress=False, batch=3)
-    graphs = [unquote(r["path"].split("graph=", 1)[1]) for r in script.requests]
+    graphs = [unquote(r["path"].split("graph=", 1)[1]) for r in script.requests if r["method"] == "PUT"]
     assert sorted(graphs) == sorted(g.iri for g in sent) == sorted(g.iri for g in plan(db, examples_build / "void.ttl"))
-    assert [g.iri for g in sent][-1] == BUILD_GRAPH
+    assert [g.iri for g in sent][-1] == graphs[-1] == BUILD_GRAPH
+    assert {r["method"] for r in script.requests} == {"PUT", "GET"}  # the previous record, read before it is replaced
+
+
+def test_graphs_of_documents_no_longer_built_are_deleted_before_the_new_record(
+    scripted: tuple[Script, str], small: Store, tmp_path: Path
+) -> None:
+    script, url = scripted
+    void = tmp_path / "void.ttl"
+    void.write_text("<https://w3id.org/kg-news/dataset> <http://www.w3.org/ns/prov#wasDerivedFrom> "
+                    "<https://w3id.org/kg-news/id/doc/a> .\n", encoding="utf-8")
+    previous = "".join(f"<https://w3id.org/kg-news/dataset> <http://www.w3.org/ns/prov#wasDerivedFrom> "
+                       f"<https://w3id.org/kg-news/id/doc/{name}> .\n" for name in ("a", "gone", "gone#char=0,5"))
+    script.answers = [(201, ""), (201, ""), (200, previous), (204, ""), (201, "")]
+    done = push(small, url, description=void, progress=False, batch=1)
+    calls = [(r["method"], unquote(r["path"].split("graph=", 1)[1])) for r in script.requests]
+    graph = "https://w3id.org/kg-news/graph/"
+    assert calls == [("PUT", graph + "doc/a"), ("PUT", graph + "doc/b"), ("GET", BUILD_GRAPH),
+                     ("DELETE", graph + "doc/gone"), ("PUT", BUILD_GRAPH)]
+    assert [(g.iri, g.method) for g in done] == [(iri, method) for method, iri in calls if method != "GET"]
 
 
 def test_gives_up_after_the_last_retry_with_the_servers_answer(scripted: tuple[Script, str], small: Store) -> None:
