@@ -31,7 +31,7 @@ from kg.serve import oxigraph_binary
 from kg.vocab import BUILD_GRAPH
 from tests import servers
 from tests.conftest import EXAMPLES, SEED
-from tests.servers import Server, doc_command, embedded_rows, free_port, http_rows, stop, wait_until_ready
+from tests.servers import Server, doc_blocks, doc_command, embedded_rows, free_port, http_rows, stop, wait_until_ready
 
 oxigraph_server, virtuoso_server = servers.oxigraph_server, servers.virtuoso_server  # fixtures
 
@@ -243,6 +243,19 @@ def test_the_push_commands_of_the_docs_work(
         result = CliRunner().invoke(main, [*argv[1:], *store])
         assert result.exit_code == 0, result.output
         assert triple_count(server) > 0
+
+
+def test_the_graphdb_repository_config_of_the_docs() -> None:
+    """GraphDB is not packaged here: the repository config the docs POST must parse and ask for no inference."""
+    (config,) = doc_blocks("turtle")
+    db = Store()
+    db.load(config.encode(), format=RdfFormat.TURTLE)
+    rep, graphdb = "http://www.openrdf.org/config/repository#", "http://www.ontotext.com/config/graphdb#"
+    values = {q.predicate.value: q.object.value for q in db}
+    assert values[rep + "repositoryID"] == "kg" and values[rep + "repositoryType"] == "graphdb:SailRepository"
+    assert values[graphdb + "ruleset"] == "empty" and values[graphdb + "disable-sameAs"] == "true"
+    _, create = doc_command("curl -X POST -F", {})
+    assert create[-2:] == ["config=@repo-config.ttl", "http://localhost:7200/rest/repositories"]
 
 
 # --- a scripted server: retries, errors, credentials ------------------------------------------------------------

@@ -25,7 +25,7 @@ from rdflib.compare import isomorphic
 
 from kg import store as kg_store
 from kg.cli import main
-from tests.servers import doc_command, embedded_rows, json_rows
+from tests.servers import doc_blocks, doc_command, embedded_rows, json_rows
 
 # rdflib's own N-Quads and JSON-LD parsers use its deprecated ConjunctiveGraph API internally.
 pytestmark = pytest.mark.filterwarnings("ignore:.*(default_context|ConjunctiveGraph).*:DeprecationWarning")
@@ -164,3 +164,35 @@ def test_jena_tdb2_loads_the_nquads_and_answers_like_the_store(
     sparql = Path(query[query.index("--query") + 1]).read_text(encoding="utf-8")
     rows = embedded_rows(Store.read_only(str(examples_build / "store")), sparql)
     assert rows and json_rows(json.loads(answer.stdout), sparql) == rows
+
+
+def test_the_debian_class_path_of_the_docs_runs_jena(jena: list[str], examples_build: Path, tmp_path: Path) -> None:
+    """docs/triple-stores.md: the `JENA_CP` recipe for Debian's jars, then riot validating our files with it."""
+    if shutil.which("unzip") is None:
+        pytest.skip("the recipe unpacks jena-core.jar with unzip (Debian unzip)")
+    script = next(b for b in doc_blocks("sh") if "JENA_CP=" in b).replace("output/", f"{examples_build}/")
+    assert 'java -cp "$JENA_CP" riotcmd.riot --validate' in script
+    done = subprocess.run(["bash", "-euo", "pipefail", "-c", script], cwd=tmp_path, capture_output=True, text=True,
+                          timeout=300)
+    messages = [line for line in done.stderr.splitlines() if not re.search(r"INFO .* - File: ", line)]
+    assert done.returncode == 0 and messages == [] and done.stdout == "", done.stderr[-3000:]
+    assert done.stderr.count("File: ") == 2  # both files read, no error and no warning
+    (tmp_path / "broken.ttl").write_text("<http://a/s> <http://a/p> .\n", encoding="utf-8")
+    broken = script.replace(f"{examples_build}/graph.ttl", str(tmp_path / "broken.ttl"))
+    failed = subprocess.run(["bash", "-c", broken], cwd=tmp_path, capture_output=True, text=True, timeout=300)
+    assert failed.returncode != 0 and "ERROR" in failed.stderr  # it does validate
+
+
+def test_the_fuseki_commands_of_the_docs_are_consistent() -> None:
+    """Fuseki is not packaged here: its command must open the TDB2 database the docs load, writable, and ask for
+    the credentials `kg push` sends."""
+    _, fuseki = doc_command("java -jar jena-fuseki-server.jar", {})
+    _, loader = doc_command("tdb2.tdbloader", {})
+    env, push = doc_command("kg push --auth basic http://localhost:3030/kg/data", {})
+    assert {"--tdb2", "--update", "--auth=basic", "--passwd=fuseki-passwd"} <= set(fuseki)
+    assert fuseki[fuseki.index("--loc") + 1] == loader[loader.index("--loc") + 1]
+    assert fuseki[-1] == "/kg" and push[-1] == "http://localhost:3030/kg/data" and env == {}
+    _, passwd = doc_command("printf", {})
+    assert passwd == ["printf", "%s: %s\\n", "$KG_PUSH_USER", "$KG_PUSH_PASSWORD", ">", "fuseki-passwd"]
+    _, exported = doc_command("export", {})
+    assert {w.split("=")[0] for w in exported[1:]} == {"KG_PUSH_USER", "KG_PUSH_PASSWORD"}
