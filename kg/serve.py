@@ -5,6 +5,7 @@ from __future__ import annotations
 import ipaddress
 import shutil
 import signal
+import socket
 import subprocess
 import sys
 from pathlib import Path
@@ -33,9 +34,25 @@ def is_loopback(host: str) -> bool:
         return False
 
 
+def _unspecified(host: str) -> ipaddress.IPv4Address | ipaddress.IPv6Address | None:
+    """The address when `host` means every interface (0.0.0.0, ::), else None."""
+    try:
+        address = ipaddress.ip_address(host.strip("[]"))
+    except ValueError:
+        return None
+    return address if address.is_unspecified else None
+
+
 def url(host: str, port: int) -> str:
-    """The base URL the server answers on."""
+    """A base URL that reaches the server from this machine: every interface is reached on loopback."""
+    if (address := _unspecified(host)) is not None:
+        host = "127.0.0.1" if address.version == 4 else "::1"
     return f"http://[{host}]:{port}/" if ":" in host else f"http://{host}:{port}/"
+
+
+def network_url(host: str, port: int) -> str:
+    """A base URL for other machines: this machine's name when the server listens on every interface."""
+    return url(socket.gethostname() if _unspecified(host) else host, port)
 
 
 def command(store: Path, host: str, port: int) -> list[str]:
@@ -57,8 +74,8 @@ def serve(store: Path, host: str = "127.0.0.1", port: int = 7878) -> int:
     """Run the server in the foreground until it exits, Ctrl-C or SIGTERM; its exit code, 0 when stopped."""
     check_store(store)
     if not is_loopback(host):
-        print(f"kg: warning: listening on {host}: anyone who can reach this machine can query the graph",
-              file=sys.stderr)
+        print(f"kg: warning: listening on {host}: anyone who can reach this machine can query the graph, "
+              f"at {network_url(host, port)}", file=sys.stderr)
     print(f"kg: serving {store} read-only at {url(host, port)} (SPARQL endpoint {url(host, port)}query); "
           "Ctrl-C to stop", file=sys.stderr)
     process = subprocess.Popen(command(store, host, port))

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import json
+import re
 import shutil
 import signal
+import socket
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -141,11 +143,38 @@ def test_warns_when_bound_beyond_loopback(
     assert serve_module.serve(store, "127.0.0.1", 7878) == 0
     assert "warning" not in capsys.readouterr().err
     assert serve_module.serve(store, "0.0.0.0", 7878) == 0
-    assert "warning: listening on 0.0.0.0" in capsys.readouterr().err
+    err = capsys.readouterr().err
+    assert "warning: listening on 0.0.0.0" in err and f"at http://{socket.gethostname()}:7878/" in err
+    assert "at http://127.0.0.1:7878/ (SPARQL endpoint http://127.0.0.1:7878/query)" in err
+    assert "http://0.0.0.0" not in err
     command = FakeServer.commands[-1]
     assert command[1:] == ["serve-read-only", "--location", str(store), "--bind", "0.0.0.0:7878",
                            "--union-default-graph"]
     assert Path(command[0]).parent == Path(sys.executable).parent  # the oxigraph of this venv
+
+
+@pytest.mark.parametrize(("host", "local"), [
+    ("127.0.0.1", "http://127.0.0.1:7878/"), ("0.0.0.0", "http://127.0.0.1:7878/"), ("::", "http://[::1]:7878/"),
+    ("::1", "http://[::1]:7878/"), ("192.168.1.10", "http://192.168.1.10:7878/"), ("localhost", "http://localhost:7878/"),
+])
+def test_printed_urls_are_ones_a_browser_can_open(host: str, local: str) -> None:
+    assert serve_module.url(host, 7878) == local
+    network = serve_module.network_url(host, 7878)
+    assert network == (f"http://{socket.gethostname()}:7878/" if host in ("0.0.0.0", "::") else local)
+
+
+def test_the_url_printed_for_every_interface_answers(examples_build: Path, tmp_path: Path) -> None:
+    port = free_port()
+    running = start_kg_serve(["serve", "--store", str(examples_build / "store"), "--host", "0.0.0.0",
+                              "--port", str(port)], port, tmp_path / "serve.log")
+    try:
+        printed = re.search(r"read-only at (\S+) ", running.log.read_text()).group(1)
+        assert printed == f"http://127.0.0.1:{port}/"
+        answer = requests.get(printed + "query", params={"query": "ASK { ?s ?p ?o }"},
+                              headers={"Accept": "application/sparql-results+json"}, timeout=10)
+        assert answer.status_code == 200 and answer.json()["boolean"] is True
+    finally:
+        stop(running.process)
 
 
 @pytest.mark.parametrize(("host", "loopback"), [
