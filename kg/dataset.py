@@ -87,7 +87,7 @@ def now() -> datetime:
 def write(db: Store, out: Path, *, started: datetime | None = None, ended: datetime | None = None) -> Path:
     """Describe the built dataset in `out`/void.ttl; call it after every other output file is written."""
     ended = ended or now()
-    triples = describe(db, out, started=started, ended=ended)
+    triples = describe(db, out, started=started, ended=ended, previous=recorded_hashes(out / VOID_FILE))
     base = out.resolve().as_uri() + "/"
     data = serialize(sorted(triples, key=str), format=RdfFormat.TURTLE, prefixes=DESCRIPTION_PREFIXES,
                      base_iri=base) or b""
@@ -104,8 +104,22 @@ def read(path: Path) -> list[Triple]:
     return [q.triple for q in parse(path=str(path), format=RdfFormat.TURTLE, base_iri=DATASET + "/")]
 
 
-def describe(db: Store, out: Path, *, started: datetime | None, ended: datetime) -> list[Triple]:
-    """Every triple of the description of the dataset built in `out` (file IRIs absolute under `out`)."""
+def recorded_hashes(path: Path) -> dict[str, str]:
+    """Each document's content hash as a description (void.ttl) recorded it; none when there is none to read."""
+    if not path.exists():
+        return {}
+    try:
+        triples = read(path)
+    except SyntaxError:  # an unreadable record: every document counts as processed by this build
+        return {}
+    return {t.subject.value: t.object.value for t in triples if t.predicate == NamedNode(str(KG.contentHash))}
+
+
+def describe(
+    db: Store, out: Path, *, started: datetime | None, ended: datetime, previous: dict[str, str] | None = None
+) -> list[Triple]:
+    """Every triple of the description of the dataset built in `out` (file IRIs absolute under `out`); `previous`
+    holds the document hashes the last description recorded."""
     dataset = NamedNode(DATASET)
     build = NamedNode(f"{ID}build/{ended:%Y%m%dT%H%M%SZ}")
     triples = [
@@ -116,7 +130,7 @@ def describe(db: Store, out: Path, *, started: datetime | None, ended: datetime)
         *_linksets(db, dataset),
         *_vocabularies(db, dataset),
         *_distributions(out, dataset),
-        *_build(db, build, started, ended),
+        *_build(db, dataset, build, started, ended, previous or {}),
     ]
     return triples
 
@@ -260,8 +274,14 @@ def _sha256(path: Path) -> str:
     return digest.hexdigest()
 
 
-def _build(db: Store, build: NamedNode, started: datetime | None, ended: datetime) -> list[Triple]:
-    """The build as a prov:Activity: the software that ran it, the documents it used, when."""
+def _build(
+    db: Store, dataset: NamedNode, build: NamedNode, started: datetime | None, ended: datetime,
+    previous: dict[str, str],
+) -> list[Triple]:
+    """The build as a prov:Activity: the software that ran it, when, and the documents it read. The dataset is
+    derived from every document in the store; a build uses only those it processed: new ones and changed ones.
+    An incremental build skips documents whose text is unchanged since the last build, which are exactly those
+    the last description recorded with the same hash."""
     release = software_version()
     agent = NamedNode(f"{ID}software/kg/{release}")
     triples = [
@@ -279,9 +299,11 @@ def _build(db: Store, build: NamedNode, started: datetime | None, ended: datetim
     for row in query(db, DOCUMENTS):
         doc = row["doc"]
         triples += [
-            Triple(build, _n(PROV, "used"), doc),
+            Triple(dataset, _n(PROV, "wasDerivedFrom"), doc),
             Triple(doc, NamedNode(str(KG.contentHash)), row["hash"]),
         ]
+        if previous.get(doc.value) != row["hash"].value:
+            triples.append(Triple(build, _n(PROV, "used"), doc))
         if row["source"] is not None:
             triples.append(Triple(doc, NamedNode(str(KG.source)), row["source"]))
     return triples

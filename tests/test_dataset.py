@@ -140,11 +140,41 @@ def test_the_build_is_a_prov_activity(void: Store, built: Store) -> None:
         ?agent a prov:SoftwareAgent ; schema:name "kg" ; schema:softwareVersion ?version }""")
     assert build_row["version"] == version("kg")
     assert one(void, "SELECT ?d WHERE { ?d prov:wasGeneratedBy ?b }") == dataset.DATASET
-    used = {r["doc"]: r["hash"] for r in ask(void, "SELECT * WHERE { ?b prov:used ?doc . ?doc kg:contentHash ?hash }")}
+    hashes = {r["doc"]: r["hash"] for r in ask(void, f"""SELECT * WHERE {{
+        <{DATASET.value}> prov:wasDerivedFrom ?doc . ?doc kg:contentHash ?hash }}""")}
     texts = {r["doc"]: r["text"] for r in ask(built, "SELECT * WHERE { ?doc a kg:Document ; nif:isString ?text }")}
-    assert used.keys() == texts.keys() and len(used) == 7
+    assert hashes.keys() == texts.keys() and len(hashes) == 7
     for doc, text in texts.items():
-        assert used[doc] == hashlib.sha256(text.encode()).hexdigest()
+        assert hashes[doc] == hashlib.sha256(text.encode()).hexdigest()
+    assert used(void) == set(texts)  # a first build processes every document
+
+
+def used(void: Store) -> set[str]:
+    """The documents the build in a description says it processed."""
+    return {r["doc"] for r in ask(void, "SELECT ?doc WHERE { ?b a kg:Build ; prov:used ?doc }")}
+
+
+def derived(void: Store) -> set[str]:
+    """The documents the dataset in a description is derived from."""
+    return {r["doc"] for r in ask(void, f"SELECT ?doc WHERE {{ <{DATASET.value}> prov:wasDerivedFrom ?doc }}")}
+
+
+def test_an_incremental_build_used_only_the_documents_it_processed(
+    examples_build: Path, ctx: Context, tmp_path: Path
+) -> None:
+    news, out = tmp_path / "news", tmp_path / "out"
+    shutil.copytree(ROOT / "examples" / "news", news)
+    shutil.copytree(examples_build, out)
+    finance = news / "05-finance-yuan-tenge.txt"
+    finance.write_text(finance.read_text(encoding="utf-8") + "\nРегулятор опубликует отчёт в июне.\n", encoding="utf-8")
+    report = build([news], out, ctx=ctx, progress=False)
+    assert (report.documents, report.skipped) == (1, 6)
+    void = load(out / "void.ttl")
+    docs = "https://w3id.org/kg-news/id/doc/"
+    assert used(void) == {docs + "05-finance-yuan-tenge"}
+    assert derived(void) == derived(load(examples_build / "void.ttl")) and len(derived(void)) == 7
+    changed = one(void, f"SELECT ?h WHERE {{ <{docs}05-finance-yuan-tenge> kg:contentHash ?h }}")
+    assert changed == hashlib.sha256(finance.read_text(encoding="utf-8").encode()).hexdigest()
 
 
 def test_start_and_end_times_when_the_start_is_known(tmp_path: Path) -> None:
@@ -164,7 +194,8 @@ def test_rebuilding_rewrites_void_and_leaves_graph_files_byte_identical(
     build([SEED], again, ctx=ctx, progress=False)
     for name in ("graph.ttl", "graph.nq", "graph.jsonld"):
         assert (again / name).read_bytes() == (seed_build / name).read_bytes(), name
-    assert load(again / "void.ttl")  # rewritten, and still parses
+    void = load(again / "void.ttl")  # rewritten, and still parses
+    assert used(void) == set() and derived(void) == derived(load(seed_build / "void.ttl")) != set()
 
 
 def test_shacl_shapes_pass_on_the_full_output(examples_build: Path) -> None:
