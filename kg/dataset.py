@@ -21,6 +21,7 @@ from kg.store import query
 from kg.vocab import BASE, ID, KG
 
 DATASET = BASE + "dataset"
+CONTEXT = BASE + "context.jsonld"  # ontology/context.jsonld, whose terms graph.jsonld embeds so no reader fetches it
 VOID_FILE = "void.ttl"
 LICENSE = "https://creativecommons.org/licenses/by/4.0/"
 VOID = "http://rdfs.org/ns/void#"
@@ -42,7 +43,7 @@ MEDIA_TYPES = {
     ".nt": ("application/n-triples", None),
     ".nq": ("application/n-quads", None),
     ".trig": ("application/trig", None),
-    ".jsonld": ("application/ld+json", None),
+    ".jsonld": ("application/ld+json", CONTEXT),
     ".rdf": ("application/rdf+xml", None),
     ".html": ("text/html", None),
     ".json": ("application/json", None),

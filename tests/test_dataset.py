@@ -126,6 +126,16 @@ def test_a_distribution_per_output_file(void: Store, examples_build: Path) -> No
     assert {"graph.ttl", "graph.nq", "graph.jsonld"} <= dumps
 
 
+def test_the_jsonld_distribution_names_its_context(void: Store, examples_build: Path) -> None:
+    """graph.jsonld embeds a copy of ontology/context.jsonld; void.ttl says which published context that is."""
+    rows = ask(void, """SELECT ?d ?c WHERE { ?d a dcat:Distribution ; dcterms:title "graph.jsonld" ;
+                                              dcterms:conformsTo ?c }""")
+    assert [r["c"] for r in rows] == [dataset.CONTEXT] == ["https://w3id.org/kg-news/context.jsonld"]
+    published = json.loads((ROOT / "ontology" / "context.jsonld").read_text(encoding="utf-8"))["@context"]
+    embedded = json.loads((examples_build / "graph.jsonld").read_text(encoding="utf-8"))["@context"]
+    assert embedded == {k: v for k, v in published.items() if k != "@version"} and len(embedded) > 20
+
+
 def test_file_iris_are_relative(examples_build: Path) -> None:
     text = (examples_build / "void.ttl").read_text(encoding="utf-8")
     assert "<graph.nq>" in text and "file:" not in text and "@base" not in text
