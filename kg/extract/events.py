@@ -10,6 +10,7 @@ from slugify import slugify
 
 from kg.extract.spans import MentionIndex, TokenSpan
 from kg.gazetteer import Gazetteer
+from kg.morph import fold
 from kg.types import AnnotatedDocument, Document, Entity, Evidence, Mention, Node, Relation, Sentence
 from kg.vocab import entity_iri
 
@@ -17,6 +18,11 @@ PLACES = {"Country", "City", "Region", "Place"}
 AGENTS = {"Person", "Organization", "MediaOutlet", "InternationalOrganization", "Country"}
 VISIT_NOUNS = {"визит"}
 VISIT_VERBS = {"прибыть", "прибывать", "посетить", "посещать", "приехать", "прилететь", "побывать"}
+MEETING_VERBS = {"встретиться", "встречаться"}
+PARTICIPATE = {"участвовать", "поучаствовать"}
+TAKE = {"принять", "принимать"}
+BACK = {"нем", "ней", "них"}  # «в нём приняли участие»: the gathering of the sentence before
+IN = {"в", "во"}
 GATHERINGS = {
     "саммит": "Summit", "встреча": "Meeting", "переговоры": "Meeting", "заседание": "Meeting",
     "форум": "Forum", "конференция": "Forum",
@@ -47,6 +53,7 @@ def find_events(
     """Visit and gathering events of a document, merged by IRI."""
     scope = Scope(adoc, MentionIndex(adoc.sentences, mentions), entities, gazetteer)
     events: dict[str, Node] = {}
+    latest: tuple[int, int, str] | None = None  # the last gathering: sentence, trigger token, IRI
     for s, sentence in enumerate(adoc.sentences):
         for i, token in enumerate(sentence.tokens):
             node = None
@@ -54,10 +61,18 @@ def find_events(
                 node = _visit(scope, s, i, by_noun=True)
             elif token.lemma in VISIT_VERBS:
                 node = _visit(scope, s, i, by_noun=False)
+            elif token.lemma in MEETING_VERBS:
+                node = _meeting(scope, s, i)
             elif token.lemma in GATHERINGS:
                 node = _gathering(scope, s, i)
             if node is not None:
                 events[node.iri] = _merge(events.get(node.iri), node)
+                latest = (s, i, node.iri) if node.cls != "Visit" else latest
+        verb = _participation(sentence)
+        if verb is not None and latest is not None and _same_gathering(sentence, s, latest[0]):
+            trigger = latest[1] if latest[0] == s else verb
+            extra = _participants(scope, s, trigger, events[latest[2]])
+            events[latest[2]] = _merge(events[latest[2]], extra)
     return sorted((_dated(node, adoc.document) for node in events.values()), key=lambda n: n.iri)
 
 
@@ -118,9 +133,9 @@ def _gathering(scope: Scope, s: int, i: int) -> Node | None:
     else:
         following = scope.index.starting_at(s, i + 1)
         if following is None or following[2].cls not in AGENTS - {"Person"}:
-            return None if kind != "Meeting" else _meeting(scope, s, i)
+            return _meeting(scope, s, i) if kind == "Meeting" else _unnamed(scope, s, i)
         name, name_span, inside = following[2].text, (following[2].start, following[2].stop), [following]
-    place = _after_preposition(sentence, spans, i + 1, {"в", "во"}) or next(
+    place = _place(sentence, spans, i) or next(
         (sp for sp in spans if sp[2].cls == "City" and not _within(sp, name_span)), None
     )
     when = _date(scope.adoc, sentence)
@@ -132,6 +147,8 @@ def _gathering(scope: Scope, s: int, i: int) -> Node | None:
     def ev(arg: tuple[int, int]) -> Evidence:
         return Evidence(s, token.start, stop, f"{kind.lower()}-name", 0.8, args=(trigger, arg))
 
+    # A name that is one organisation («Астана Интернешнл») names the gathering, not a participant in it.
+    inside = [sp for sp in inside if quoted is None or (sp[2].start, sp[2].stop) != name_span or sp[2].iri]
     participants = {sp[2].iri: (sp[2].start, sp[2].stop) for sp in inside if sp[2].cls in AGENTS | {"Region"}}
     participants |= {p: name_span for p in _named_parts(scope.gazetteer, name) if p not in participants}
     facts = [Relation(iri, "participant", p, ev(span)) for p, span in sorted(participants.items())]
@@ -170,13 +187,97 @@ def _meeting(scope: Scope, s: int, i: int) -> Node | None:
         return Evidence(s, sentence.start, sentence.stop, "meeting-participants", 0.6, args=(trigger, arg))
 
     facts = [Relation(iri, "participant", participant, ev(spans_of[participant])) for participant in iris]
-    place = _after_preposition(sentence, spans, i + 1, {"в", "во"})
+    place = _place(sentence, spans, i)
     if place is not None:
         facts.append(Relation(iri, "location", place[2].iri, ev((place[2].start, place[2].stop))))
     if when:
         facts.append(Relation(iri, "date", when, datatype="date"))
     label_ru = "Встреча: " + ", ".join(_label(scope.entities.get(x), "ru") for x in iris)
     return Node(iri, "Meeting", label_ru, "Meeting: " + ", ".join(names), tuple(facts))
+
+
+def _unnamed(scope: Scope, s: int, i: int) -> Node | None:
+    """A summit or forum the text does not name, when it says where it is or who takes part: one per kind in a
+    document («В Ташкенте прошёл инвестиционный форум. В форуме участвовали …»)."""
+    sentence = scope.adoc.sentences[s]
+    token = sentence.tokens[i]
+    kind = GATHERINGS[token.lemma]
+    place = _place(sentence, scope.index.in_sentence(s), i)
+    if place is None and _participation(sentence) is None:
+        return None
+    iri = entity_iri("event", slugify(f"{kind} {scope.adoc.document.id}"))
+    facts = []
+    label_ru, label_en = token.lemma.capitalize(), kind
+    if place is not None:
+        where = place[2]
+        arg = (where.start, where.stop)
+        start, stop = min(token.start, where.start), max(token.stop, where.stop)
+        ev = Evidence(s, start, stop, f"{kind.lower()}-place", 0.7, args=((token.start, token.stop), arg))
+        facts.append(Relation(iri, "location", where.iri, ev))
+        label_ru += f": {_label(scope.entities.get(where.iri), 'ru')}"
+        label_en += f" in {_label(scope.entities.get(where.iri), 'en')}"
+    when = _date(scope.adoc, sentence)
+    if when:
+        facts.append(Relation(iri, "date", when, datatype="date"))
+    return Node(iri, kind, label_ru, label_en, tuple(facts))
+
+
+def _participation(sentence: Sentence) -> int | None:
+    """The token of «участвовать» or of «участие» with «принять», if the sentence says someone takes part."""
+    lemmas = {t.lemma for t in sentence.tokens}
+    for i, token in enumerate(sentence.tokens):
+        if token.lemma in PARTICIPATE or (token.lemma == "участие" and lemmas & TAKE):
+            return i
+    return None
+
+
+def _same_gathering(sentence: Sentence, s: int, gathered: int) -> bool:
+    """Whether the taking part sentence `s` tells of is in the gathering last named in sentence `gathered`: the
+    same sentence, or the one before when this one names a gathering again or points back («в нём»)."""
+    if gathered == s:
+        return True
+    tokens = sentence.tokens
+    back = any(
+        t.lemma in GATHERINGS or (k > 0 and tokens[k - 1].lemma in IN and fold(t.text) in BACK)
+        for k, t in enumerate(tokens)
+    )
+    return gathered == s - 1 and back
+
+
+def _participants(scope: Scope, s: int, trigger: int, event: Node) -> Node:
+    """The people, organisations and countries a sentence says take part in `event` («приняли участие X и Y»):
+    not those in quotation marks (names), after a preposition (places, origins) or right before a name (posts)."""
+    sentence = scope.adoc.sentences[s]
+    tokens = sentence.tokens
+    spans = scope.index.in_sentence(s)
+    places = {f.object for f in event.facts if f.predicate == "location"}
+    people = [sp for sp in spans if sp[2].cls == "Person"]
+    found: dict[str, tuple[int, int]] = {}
+    for first, stop, mention in spans:
+        if mention.cls not in AGENTS or mention.origin == "demonym" or mention.iri in places:
+            continue
+        if mention.cls != "Person":
+            before = tokens[first - 1] if first else None
+            quoted = before is not None and before.text in {"«", '"', "„", "“"}
+            if quoted or (before is not None and before.pos == "ADP") or any(0 <= p[0] - stop <= 1 for p in people):
+                continue
+        found.setdefault(mention.iri, (mention.start, mention.stop))
+    cue = (tokens[trigger].start, tokens[trigger].stop)
+
+    def ev(arg: tuple[int, int]) -> Evidence:
+        return Evidence(s, sentence.start, sentence.stop, "participation", 0.7, args=(cue, arg))
+
+    facts = tuple(Relation(event.iri, "participant", iri, ev(span)) for iri, span in sorted(found.items()))
+    return replace(event, facts=facts)
+
+
+def _place(sentence: Sentence, spans: list[TokenSpan], i: int) -> TokenSpan | None:
+    """Where the event named at token `i` happens: «в X» before it («В Пекине Токаев провёл встречу»), else
+    after it. A place put first frames the sentence; one after the event may belong to a title in between
+    («встречу с послом Китая в Казахстане»)."""
+    before = [sp for sp in spans if sp[1] <= i and sp[0] > 0 and sp[2].cls in PLACES
+              and sentence.tokens[sp[0] - 1].lemma in IN]
+    return before[-1] if before else _after_preposition(sentence, spans, i + 1, IN)
 
 
 def _after_preposition(sentence: Sentence, spans: list[TokenSpan], start: int, preps: set[str]) -> TokenSpan | None:
