@@ -2,7 +2,8 @@
 
 On the same generated documents, side by side in each round, each measurement in a fresh process:
 - raw natasha: `Doc.segment`, `tag_morph`, `parse_syntax`, `tag_ner` per document, models loaded before timing;
-- our pipeline: `process_to_nquads` per document (annotation, extraction, linking, RDF), models loaded before timing;
+- our pipeline: `build_batch` over batches of documents, as `kg build --workers 1` runs it (annotation, extraction,
+  linking, RDF as N-Quads), models loaded before timing;
 - a pool of 2: the same through `kg.parallel.map_documents` (what `--workers 2` runs), worker start included;
 - `kg build --workers 1` and `--workers 2`: the command end to end into a fresh directory (model loading, store,
   every output file included).
@@ -64,14 +65,14 @@ def time_raw(folder: Path) -> dict:
 
 def time_pipeline(folder: Path) -> dict:
     """Our per-document pipeline over the corpus, in this process."""
-    from kg.pipeline import load_context, process_to_nquads
+    from kg.pipeline import ANNOTATE_BATCH, batches, build_batch, load_context
     from kg.types import Document
 
     ctx = load_context()
     documents = [Document(r["id"], r["text"], r["title"]) for r in read_texts(folder)]
     tokens, started, cpu = 0, time.perf_counter(), time.process_time()
-    for document in documents:
-        tokens += process_to_nquads(document, ctx)[1].tokens
+    for batch in batches(documents, ANNOTATE_BATCH):
+        tokens += sum(outcome.tokens for outcome in build_batch(batch, ctx))
     return _measured(len(documents), tokens, started, cpu)
 
 

@@ -21,11 +21,10 @@ from itertools import chain, islice
 
 from distributed import Client, Worker, WorkerPlugin, as_completed, get_worker
 
-from kg.pipeline import Context, Outcome, batches, build_one, load_context
+from kg.pipeline import ANNOTATE_BATCH, Context, Outcome, batches, build_batch, load_context
 from kg.types import Document
 
 PLUGIN = "kg-context"
-BATCH = 8  # documents per task: few enough to balance the workers, enough to amortise scheduling
 
 
 class ContextPlugin(WorkerPlugin):
@@ -47,10 +46,10 @@ def _process_context() -> Context:
     return load_context()
 
 
-def build_batch(documents: list[Document]) -> list[Outcome]:
+def build_on_worker(documents: list[Document]) -> list[Outcome]:
     """Build documents on a Dask worker with the models its plugin loaded."""
     ctx = get_worker().plugins[PLUGIN].ctx
-    return [build_one(document, ctx) for document in documents]
+    return build_batch(documents, ctx)
 
 
 def map_documents(documents: Iterable[Document], address: str, window: int = 0) -> Iterator[Outcome]:
@@ -62,14 +61,14 @@ def map_documents(documents: Iterable[Document], address: str, window: int = 0) 
     first = next(iterator, None)
     if first is None:
         return
-    chunks = batches(chain([first], iterator), BATCH)
+    chunks = batches(chain([first], iterator), ANNOTATE_BATCH)
     with Client(address) as client:
         client.register_plugin(ContextPlugin())
         window = window or 2 * max(1, sum(client.nthreads().values()))
-        running = as_completed([client.submit(build_batch, chunk, pure=False) for chunk in islice(chunks, window)])
+        running = as_completed([client.submit(build_on_worker, chunk, pure=False) for chunk in islice(chunks, window)])
         for future in running:
             outcomes = future.result()
             chunk = next(chunks, None)
             if chunk is not None:
-                running.add(client.submit(build_batch, chunk, pure=False))
+                running.add(client.submit(build_on_worker, chunk, pure=False))
             yield from outcomes

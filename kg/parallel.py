@@ -1,4 +1,4 @@
-"""`kg build --workers N`: a pool of processes, each loading the models once, fed a bounded window of documents."""
+"""`kg build --workers N`: a pool of processes, each loading the models once, fed a bounded window of batches."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from collections.abc import Iterable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
 from itertools import chain
 
-from kg.pipeline import Context, Outcome, build_one, load_context
+from kg.pipeline import ANNOTATE_BATCH, Context, Outcome, batches, build_batch, load_context
 from kg.types import Document
 
 BLAS_THREADS = ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS")
@@ -17,13 +17,13 @@ _context: Context | None = None  # this worker process's models, loaded once by 
 
 
 def map_documents(documents: Iterable[Document], workers: int, window: int = 0) -> Iterator[Outcome]:
-    """Each document's Outcome, in input order, from `workers` processes; at most `window` documents in flight.
+    """Each document's Outcome, in input order, from `workers` processes; at most `window` batches in flight.
 
     The pool starts at the first document, so an empty input starts no process and loads no model.
     """
-    window = window or 4 * workers
-    iterator = iter(documents)
-    first = next(iterator, None)
+    window = window or 2 * workers
+    chunks = batches(documents, ANNOTATE_BATCH)
+    first = next(chunks, None)
     if first is None:
         return
     # One BLAS thread per worker, as Dask's nanny sets for its workers: natasha multiplies small matrices, and
@@ -32,14 +32,14 @@ def map_documents(documents: Iterable[Document], workers: int, window: int = 0) 
         os.environ.setdefault(name, "1")
     # spawn, not fork: the parent holds an open RocksDB store and threads, which a forked child must not inherit
     pool = ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn"), initializer=_load_context)
-    pending: deque[Future[Outcome]] = deque()
+    pending: deque[Future[list[Outcome]]] = deque()
     try:
-        for document in chain([first], iterator):
-            pending.append(pool.submit(_build, document))
+        for chunk in chain([first], chunks):
+            pending.append(pool.submit(_build, chunk))
             if len(pending) >= window:
-                yield pending.popleft().result()
+                yield from pending.popleft().result()
         while pending:
-            yield pending.popleft().result()
+            yield from pending.popleft().result()
     finally:
         pool.shutdown(cancel_futures=True)
 
@@ -49,6 +49,6 @@ def _load_context() -> None:
     _context = load_context()
 
 
-def _build(document: Document) -> Outcome:
+def _build(documents: list[Document]) -> list[Outcome]:
     assert _context is not None, "the pool initializer loads the context"
-    return build_one(document, _context)
+    return build_batch(documents, _context)

@@ -19,7 +19,7 @@ from tqdm import tqdm
 
 from kg import gazetteer as gazetteer_module
 from kg import rdf, store
-from kg.annotate import NLP, annotate, load_nlp
+from kg.annotate import NLP, annotate, annotate_many, load_nlp
 from kg.extract.appositions import apposition_facts, find_appositions, roles_by_person
 from kg.extract.cooperation import Issuers, cooperation
 from kg.extract.coref import resolve_role_nouns, resolve_surnames
@@ -38,6 +38,7 @@ from kg.types import AnnotatedDocument, BuildReport, DocResult, Document, Ingest
 from kg.vocab import ENTITIES_GRAPH, KG, ONTOLOGY_GRAPH, doc_graph, doc_iri
 
 BATCH = 256  # documents per store load: bounds memory, amortises bulk_load
+ANNOTATE_BATCH = 16  # documents annotated together: enough to sort their sentences by length
 GRAPH_FILES = ("ttl", "nq", "jsonld")
 CONTENT_HASH = NamedNode(str(KG.contentHash))
 PENDING = ".kg-outputs-pending"  # in OUT while the store holds changes that the output files do not show yet
@@ -78,9 +79,9 @@ def extract(adoc: AnnotatedDocument, ctx: Context) -> DocResult:
     mentions, entities = link(mentions, ctx.gazetteer)
     by_iri = {e.iri: e for e in entities}
     appositions = find_appositions(adoc, mentions, ctx.gazetteer)
-    relations, nodes = apposition_facts(appositions, by_iri, ctx.nlp.morph_vocab)
-    skip = [(a.start, a.person_span[0]) for a in appositions]
+    skip = [(a.start, a.stop) for a in appositions]
     mentions = resolve_role_nouns(adoc.sentences, mentions, roles_by_person(appositions), skip)
+    relations, nodes = apposition_facts(appositions, by_iri, ctx.nlp.morph_vocab, mentions)
     said = find_statements(adoc, mentions)
     statement_nodes, statement_relations, infos = statement_facts(adoc, said, mentions, ctx.sectors)
     nationality = {r.subject: r.object for r in relations if r.predicate == "nationality"}
@@ -103,12 +104,6 @@ def extract(adoc: AnnotatedDocument, ctx: Context) -> DocResult:
     )
 
 
-def process_to_nquads(document: Document, ctx: Context) -> tuple[bytes, DocResult]:
-    """One document's named graph as N-Quads, with the result it came from."""
-    result = process(document, ctx)
-    return rdf.to_nquads(rdf.doc_quads(result, ctx.gazetteer)), result
-
-
 @dataclass(frozen=True, slots=True)
 class Outcome:
     """One document's result as it travels back from a worker: its graph as N-Quads, or why it failed."""
@@ -120,14 +115,31 @@ class Outcome:
     error: str = ""  # the report's message when the document failed
 
 
-def build_one(document: Document, ctx: Context) -> Outcome:
-    """Process one document; an exception becomes a failed Outcome naming the document."""
+def build_batch(documents: Sequence[Document], ctx: Context) -> list[Outcome]:
+    """Process documents annotated together (faster than one by one); an exception becomes a failed Outcome naming
+    its document, and a batch that fails in annotation is retried one document at a time to find which."""
     try:
-        nquads, result = process_to_nquads(document, ctx)
+        annotated = annotate_many(documents, ctx.nlp)
     except Exception as error:  # one bad document must not lose the others' results
-        source = document.source or document.id
-        return Outcome(document.id, source, error=f"{source}: extraction failed: {error!r}")
+        if len(documents) == 1:
+            return [_failed(documents[0], error)]
+        return [outcome for document in documents for outcome in build_batch([document], ctx)]
+    return [_build_annotated(adoc, ctx) for adoc in annotated]
+
+
+def _build_annotated(adoc: AnnotatedDocument, ctx: Context) -> Outcome:
+    document = adoc.document
+    try:
+        result = extract(adoc, ctx)
+        nquads = rdf.to_nquads(rdf.doc_quads(result, ctx.gazetteer))
+    except Exception as error:  # one bad document must not lose the others' results
+        return _failed(document, error)
     return Outcome(document.id, document.source, nquads, result.tokens)
+
+
+def _failed(document: Document, error: Exception) -> Outcome:
+    source = document.source or document.id
+    return Outcome(document.id, source, error=f"{source}: extraction failed: {error!r}")
 
 
 def content_hash(text: str) -> str:
@@ -258,9 +270,9 @@ def _outcomes(documents: Iterable[Document], ctx: Context | None, workers: int, 
 
 
 def _serial(documents: Iterable[Document], ctx: Context | None) -> Iterator[Outcome]:
-    for document in documents:
+    for batch in batches(documents, ANNOTATE_BATCH):
         ctx = ctx or load_context()  # loaded at the first changed document: an unchanged corpus loads no models
-        yield build_one(document, ctx)
+        yield from build_batch(batch, ctx)
 
 
 def _load(db: store.Store, batch: list[Outcome], report: BuildReport) -> None:

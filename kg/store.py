@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import io
 import json
 import re
 import shutil
 import tempfile
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from functools import cached_property, lru_cache
 from itertools import groupby
 from pathlib import Path
 from typing import BinaryIO
@@ -149,24 +151,12 @@ def _jsonld_by_graph(dumped: SortedDump, handle: BinaryIO) -> None:
     """What `jsonld` writes, one named graph at a time, so memory holds one graph rather than the dataset."""
     context = jsonld_context()
     compactor = Compactor.from_context(context)
-    names: dict[bytes, str] = {}
-
-    def graph_name(line: bytes) -> bytes:
-        term = extsort.graph_term(line)
-        if term not in names:
-            names[term] = compactor.iri(next(iter(parse(line, format=RdfFormat.N_QUADS))).graph_name)
-        return names[term].encode()
-
     by_graph = dumped.quads.with_name("by-graph.nq")
-    extsort.sort_by_key(dumped.quads, by_graph, graph_name)
-    head = json.dumps({"@context": context, "@graph": []}, ensure_ascii=False, indent=1)
-    handle.write(head.removesuffix("[]\n}").encode())
+    extsort.sort_by_key(dumped.quads, by_graph, extsort.graph_term)
     quads = parse(path=str(by_graph), format=RdfFormat.N_QUADS)
-    for number, (graph, members) in enumerate(groupby(quads, key=lambda quad: quad.graph_name)):
-        item = {"id": compactor.iri(graph), "@graph": _nodes(list(members), compactor)}
-        text = json.dumps(item, ensure_ascii=False, indent=1).replace("\n", "\n  ")
-        handle.write(f"{',' if number else '['}\n  {text}".encode())
-    handle.write(b"\n ]\n}\n" if names else b"[]\n}\n")
+    graphs = ((compactor.iri(graph), _nodes(list(members), compactor))
+              for graph, members in groupby(quads, key=lambda quad: quad.graph_name))
+    _write_jsonld(handle, context, [], graphs)
     by_graph.unlink()
 
 
@@ -213,11 +203,22 @@ class Compactor:
         """A node reference: blank node label, compact IRI, or the IRI itself."""
         if isinstance(term, BlankNode):
             return f"_:{term.value}"
-        for prefix, namespace in sorted(self.prefixes.items(), key=lambda p: -len(p[1])):
-            rest = term.value[len(namespace):]
-            if term.value.startswith(namespace) and rest and not rest.startswith("//"):
-                return f"{prefix}:{rest}"
-        return term.value
+        return self._compact(term.value)
+
+    @cached_property
+    def _compact(self) -> Callable[[str], str]:
+        # Longest namespace first; cached per IRI because predicates, classes and entities repeat on every line.
+        ordered = sorted(self.prefixes.items(), key=lambda p: -len(p[1]))
+
+        @lru_cache(maxsize=2**17)
+        def compact(value: str) -> str:
+            for prefix, namespace in ordered:
+                rest = value[len(namespace):]
+                if value.startswith(namespace) and rest and not rest.startswith("//"):
+                    return f"{prefix}:{rest}"
+            return value
+
+        return compact
 
     def vocab(self, term: NamedNode) -> str:
         """A class or property: its plain term when the context has one, else a compact IRI."""
@@ -256,17 +257,41 @@ def _expand(prefixes: dict[str, str], value: str) -> str:
 
 
 def jsonld(quads: Iterable[Quad], context: dict | None = None) -> bytes:
-    """A dataset as compacted JSON-LD: one object per named graph, nodes and values sorted."""
+    """A dataset as compacted JSON-LD: the default graph's nodes, then one object per named graph, all sorted."""
     context = jsonld_context() if context is None else context
     compactor = Compactor.from_context(context)
-    graphs: dict[str | None, list[Quad]] = {}
+    graphs: dict[str, list[Quad]] = {}
     for quad in sorted(quads, key=str):
-        name = None if isinstance(quad.graph_name, DefaultGraph) else compactor.iri(quad.graph_name)
-        graphs.setdefault(name, []).append(quad)
-    body = _nodes(graphs.pop(None, []), compactor)
-    body += [{"id": name, "@graph": _nodes(graph, compactor)} for name, graph in sorted(graphs.items())]
-    document = {"@context": context, "@graph": body}
-    return (json.dumps(document, ensure_ascii=False, indent=1) + "\n").encode()
+        graphs.setdefault("" if isinstance(quad.graph_name, DefaultGraph) else str(quad.graph_name), []).append(quad)
+    default = _nodes(graphs.pop("", []), compactor)
+    named = ((compactor.iri(group[0].graph_name), _nodes(group, compactor)) for _, group in sorted(graphs.items()))
+    out = io.BytesIO()
+    _write_jsonld(out, context, default, named)
+    return out.getvalue()
+
+
+def _write_jsonld(
+    handle: BinaryIO, context: dict, default: list[dict], graphs: Iterable[tuple[str, list[dict]]]
+) -> None:
+    """The document: the context indented, then one node object per line (the C JSON encoder: indenting every
+    node would take Python's encoder several times longer)."""
+    head = json.dumps({"@context": context}, ensure_ascii=False, indent=1)
+    items = [_line(node, 2) for node in default]
+    handle.write((head.removesuffix("\n}") + ',\n "@graph": [').encode())
+    first = True
+    for item in items:
+        handle.write(("\n" if first else ",\n").encode() + item)
+        first = False
+    for name, nodes in graphs:
+        opening = "  {" + json.dumps("id") + ": " + json.dumps(name, ensure_ascii=False) + ', "@graph": ['
+        handle.write(("\n" if first else ",\n").encode() + opening.encode())
+        handle.write(b",".join(b"\n" + _line(node, 3) for node in nodes) + b"\n  ]}")
+        first = False
+    handle.write(b"\n ]\n}\n")
+
+
+def _line(node: dict, indent: int) -> bytes:
+    return (" " * indent + json.dumps(node, ensure_ascii=False)).encode()
 
 
 def _nodes(quads: list[Quad], compactor: Compactor) -> list[dict]:

@@ -14,7 +14,10 @@ import pytest
 from distributed import LocalCluster
 
 from kg import extsort, pipeline, store
+from kg.annotate import annotate, annotate_many
+from kg.ingest import read_documents
 from kg.pipeline import build
+from kg.types import Document
 from kg.vocab import doc_graph
 
 from .conftest import EXAMPLES
@@ -52,6 +55,30 @@ def test_two_workers_build_what_one_builds(examples_build: Path, tmp_path: Path)
     report = build([EXAMPLES], tmp_path, workers=2, progress=False)
     assert report.documents == 7 and report.failed == 0
     _same_files(tmp_path, examples_build, OUTPUTS)
+
+
+def test_documents_annotated_together_are_annotated_as_alone(ctx: pipeline.Context) -> None:
+    documents = [doc for doc in read_documents([EXAMPLES]) if isinstance(doc, Document)]
+    together = annotate_many(documents, ctx.nlp)
+    assert together == [annotate(document, ctx.nlp) for document in documents]
+    assert sum(len(adoc.sentences) for adoc in together) > 50 and all(adoc.spans for adoc in together)
+
+
+def test_a_batch_that_fails_in_annotation_loses_only_its_bad_document(
+    ctx: pipeline.Context, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def fails_on_poison(documents: list[Document], nlp: object) -> list:
+        if any("POISON" in document.text for document in documents):
+            raise ValueError("natasha choked")
+        return annotate_many(documents, ctx.nlp)
+
+    monkeypatch.setattr(pipeline, "annotate_many", fails_on_poison)
+    documents = [Document("a", GOOD_TEXT), Document("b", "POISON", source="feed.jsonl:2"), Document("c", GOOD_TEXT)]
+    outcomes = pipeline.build_batch(documents, ctx)
+    assert [(o.doc_id, bool(o.nquads), o.error) for o in outcomes] == [
+        ("a", True, ""), ("b", False, "feed.jsonl:2: extraction failed: ValueError('natasha choked')"), ("c", True, "")
+    ]
+    assert b"kasym-zhomart-tokaev" in outcomes[2].nquads
 
 
 def test_streamed_sort_writes_what_the_in_memory_sort_writes(examples_build: Path, tmp_path: Path) -> None:
