@@ -197,9 +197,12 @@ def viz(store_dir: Path, output: Path, lang: str, max_nodes: int, classes: str, 
         db = open_readonly(store_dir)
     except (FileNotFoundError, OSError) as error:
         raise click.ClickException(str(error)) from error
-    stats = graph_viz.write_html(
-        db, output, lang=lang, max_nodes=max_nodes, classes=_names(classes), sectors=_names(sectors),
-        min_degree=min_degree, documents=documents, communities=communities,
-    )
+    try:
+        stats = graph_viz.write_html(
+            db, output, lang=lang, max_nodes=max_nodes, classes=_names(classes), sectors=_names(sectors),
+            min_degree=min_degree, documents=documents, communities=communities,
+        )
+    except graph_viz.UnknownName as error:
+        raise click.BadParameter(str(error), param_hint=f"'{error.option}'") from error
     left_out = f", {stats.omitted} less central nodes left out" if stats.omitted else ""
     click.echo(f"{stats.nodes} nodes, {stats.edges} edges{left_out} → {output}", err=True)

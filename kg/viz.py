@@ -110,6 +110,16 @@ UI = {
 }
 
 
+class UnknownName(ValueError):
+    """A --classes or --sectors value that names nothing in the graph; the message lists the names that do."""
+
+    def __init__(self, option: str, unknown: Sequence[str], known: Sequence[str]) -> None:
+        self.option = option
+        kind = "class" if option == "--classes" else "sector"
+        super().__init__(f"no {kind} {', '.join(map(repr, unknown))} in this graph; "
+                         f"known: {', '.join(known) or 'none'}")
+
+
 @dataclass(frozen=True)
 class VizStats:
     """What a page shows: nodes and edges drawn, and nodes left out by --max-nodes."""
@@ -422,14 +432,20 @@ def select(
     min_degree: int = 0,
     rank: dict[str, float] | None = None,
 ) -> tuple[nx.MultiDiGraph, int]:
-    """The subgraph a page shows after the filters, and how many nodes --max-nodes left out."""
+    """The subgraph a page shows after the filters, and how many nodes --max-nodes left out; UnknownName when a
+    class or sector names nothing in the graph."""
     keep = set(graph)
     if classes:
+        known = {k.casefold(): k for n in graph for k in graph.nodes[n]["kinds"].split()}
+        if unknown := [c for c in classes if c.strip().casefold() not in known]:
+            raise UnknownName("--classes", unknown, sorted(known.values()))
         wanted = {c.strip().casefold() for c in classes}
         keep = {n for n in keep if wanted & set(graph.nodes[n]["kinds"].casefold().split())}
     if sectors:
-        chosen = {n for n, d in graph.nodes(data=True) if d["cls"] == "Sector" and any(
-            _matches(v, n, d) for v in sectors)}
+        sector_nodes = {n: d for n, d in graph.nodes(data=True) if d["cls"] == "Sector"}
+        if unknown := [v for v in sectors if not any(_matches(v, n, d) for n, d in sector_nodes.items())]:
+            raise UnknownName("--sectors", unknown, sorted(local(n) for n in sector_nodes))
+        chosen = {n for n, d in sector_nodes.items() if any(_matches(v, n, d) for v in sectors)}
         about = node_sectors(graph)
         keep = {n for n in keep if chosen & set(about[n])}
     sub = graph.subgraph(keep)

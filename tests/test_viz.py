@@ -275,6 +275,8 @@ def test_filters_by_class_sector_and_degree(graph: nx.MultiDiGraph) -> None:
     assert {viz.short_id(n) for n in linked} == {n for n in map(viz.short_id, graph) if graph.degree(
         viz.ID_NS + n) >= 3}
     assert NAMESPACES["kgr"] + "wd/Q232" in linked and XI not in linked  # degrees 4 and 2
+    with pytest.raises(viz.UnknownName, match="no sector 'water' in this graph; known: energy, transport"):
+        viz.select(graph, sectors=["energy", "water"])
 
 
 def test_pagerank_sums_to_one_and_favours_hubs(graph: nx.MultiDiGraph) -> None:
@@ -399,26 +401,92 @@ def test_tables_are_written_and_read_back(graph: nx.MultiDiGraph, tmp_path: Path
 # ---------------------------------------------------------------- the command
 
 
-def test_kg_viz_command(tmp_path: Path) -> None:
-    from click.testing import CliRunner
-
-    from kg.cli import main
-
+@pytest.fixture
+def store_dir(tmp_path: Path) -> Path:
+    """The fixture as an on-disk store, as `kg viz --store` reads it."""
     db = Store(str(tmp_path / "store"))
     db.bulk_load(input=nquads(FIXTURE), format=RdfFormat.N_QUADS)
     db.flush()
     del db
-    out = tmp_path / "page.html"
-    args = ["viz", "--store", str(tmp_path / "store"), "-o", str(out), "--lang", "en", "--classes", "Person,Place",
-            "--max-nodes", "2", "--communities"]
-    result = CliRunner().invoke(main, args)
+    return tmp_path / "store"
+
+
+def run_viz(store: Path, out: Path, *options: str) -> tuple[object, dict]:
+    """`kg viz` over `store` into `out`: the CLI result and the page's data."""
+    from click.testing import CliRunner
+
+    from kg.cli import main
+
+    result = CliRunner().invoke(main, ["viz", "--store", str(store), "-o", str(out), *options])
     assert result.exit_code == 0, result.output
-    data = page_data(out.read_text(encoding="utf-8"))
+    return result, page_data(out.read_text(encoding="utf-8"))
+
+
+def test_kg_viz_command(store_dir: Path, tmp_path: Path) -> None:
+    from click.testing import CliRunner
+
+    from kg.cli import main
+
+    result, data = run_viz(store_dir, tmp_path / "page.html", "--lang", "en", "--classes", "Person,Place",
+                           "--max-nodes", "2", "--communities")
     assert data["lang"] == "en" and data["communities"] is True
     assert data["stats"]["nodes"] == 2 and data["stats"]["omitted"] == 2  # Xi, Rasul, Khorgos and Astana
     assert "2 nodes" in result.output and "2 less central nodes left out" in result.output
     missing = CliRunner().invoke(main, ["viz", "--store", str(tmp_path / "nowhere")])
     assert missing.exit_code != 0 and "no store here" in missing.output
+
+
+def shown(data: dict) -> set[str]:
+    """The nodes a page shows, by IRI without our namespace."""
+    return {n["iri"] for n in data["nodes"]}
+
+
+def test_kg_viz_sectors(store_dir: Path, tmp_path: Path) -> None:
+    _, energy = run_viz(store_dir, tmp_path / "energy.html", "--sectors", "energy")
+    assert shown(energy) == {"sector/energy", "cooperation/kz-cn-energy", "wd/Q232", "wd/Q148"}
+    assert {e["pred"] for e in energy["edges"]} == {"participant", "aboutSector", "cooperatesWith"}
+    _, both = run_viz(store_dir, tmp_path / "both.html", "--sectors", "транспорт,Energy")  # labels, any case
+    assert shown(both) == shown(energy) | {"sector/transport", "person/rasul-rysmambetov"}
+
+
+def test_kg_viz_min_degree(store_dir: Path, graph: nx.MultiDiGraph, tmp_path: Path) -> None:
+    result, data = run_viz(store_dir, tmp_path / "linked.html", "--min-degree", "3")
+    expected = {viz.short_id(n) for n in graph if graph.degree(n) >= 3}
+    assert shown(data) == expected and "wd/Q232" in expected and "wd/Q15031" not in expected
+    assert f"{len(expected)} nodes" in result.output
+
+
+def test_kg_viz_documents(store_dir: Path, tmp_path: Path) -> None:
+    _, plain = run_viz(store_dir, tmp_path / "plain.html")
+    _, data = run_viz(store_dir, tmp_path / "docs.html", "--documents")
+    added = {n["iri"]: n for n in data["nodes"] if n["iri"] not in shown(plain)}
+    assert set(added) == {"doc/seed", "doc/second", "doc/seed#char=320,431"}
+    assert added["doc/seed"]["cls"] == "Document" and added["doc/seed"]["label"] == "Си Цзиньпин прибыл в Астану"
+    assert added["doc/seed#char=320,431"]["label"] == QUOTE
+    ids = {n["iri"]: n["id"] for n in data["nodes"]}
+    mentions = {(e["from"], e["to"]) for e in data["edges"] if e["pred"] == "mentions"}
+    assert (ids["doc/seed"], ids["wd/Q15031"]) in mentions and (ids["doc/second"], ids["place/khorgos"]) in mentions
+
+
+@pytest.mark.parametrize(("option", "value", "known"), [
+    ("--classes", "Persn", "known: City, Cooperation, Country, Location, MediaOutlet, Person, Place, Position, "
+                           "Sector, Visit"),  # classes and superclasses of the fixture's nodes
+    ("--sectors", "water", "known: energy, transport"),
+])
+def test_kg_viz_unknown_class_or_sector_fails_with_the_known_ones(
+    store_dir: Path, tmp_path: Path, option: str, value: str, known: str
+) -> None:
+    from click.testing import CliRunner
+
+    from kg.cli import main
+
+    result = CliRunner().invoke(main, ["viz", "--store", str(store_dir), "-o", str(tmp_path / "g.html"),
+                                       option, f"Person,{value}" if option == "--classes" else value])
+    assert result.exit_code == 2
+    message = " ".join(result.output.split())
+    assert f"Invalid value for '{option}'" in message and f"'{value}' in this graph" in message
+    assert known in message
+    assert not (tmp_path / "g.html").exists()
 
 
 def test_an_empty_store_gives_an_empty_page(tmp_path: Path) -> None:
