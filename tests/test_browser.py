@@ -213,6 +213,39 @@ def test_filters_by_class_and_sector(open_page, fixture_page) -> None:
     assert_clean(seen)
 
 
+def test_max_nodes_shows_how_many_were_left_out(open_page, fixture_page, tmp_path: Path) -> None:
+    total = len(viz.project(fixture_store()))
+    path = tmp_path / "graph.html"
+    viz.write_html(fixture_store(), path, max_nodes=3)
+    seen = open_page(path)
+    note = seen.page.locator("#note")
+    assert note.is_visible()
+    assert note.inner_text() == (f"Показаны 3 самых центральных узлов из {total}; {total - 3} опущено "
+                                 "(см. --max-nodes).")
+    assert visible_nodes(seen) == 3
+    assert_clean(seen)
+    whole = open_page(fixture_page[0])
+    assert not whole.page.locator("#note").is_visible()  # nothing left out, no note
+
+
+def test_communities_colour_the_nodes(open_page, tmp_path: Path) -> None:
+    path = tmp_path / "graph.html"
+    viz.write_html(fixture_store(), path, communities=True)
+    seen = open_page(path)
+    drawn = seen.eval("""() => {
+        const data = JSON.parse(document.getElementById('graph-data').textContent);
+        return data.nodes.map(n => [n.com, window.kgNetwork.body.nodes[n.id].options.color.background]);
+    }""")
+    colours: dict[int, set[str]] = {}
+    for community, colour in drawn:
+        colours.setdefault(community, set()).add(colour)
+    assert len(colours) >= 3  # the fixture has several communities
+    assert all(len(c) == 1 for c in colours.values())  # one colour per community
+    assert len({next(iter(c)) for c in colours.values()}) == len(colours)  # a different one for each
+    assert seen.eval("document.getElementById('community-note').textContent") == viz.UI["ru"]["by_community"]
+    assert_clean(seen)
+
+
 # ---------------------------------------------------------------- hostile text
 
 
@@ -315,6 +348,30 @@ def test_news_build_page_and_screenshot(open_page, examples_build: Path) -> None
     assert len(selected) == 1 and seen.eval("document.querySelector('#panel h3').textContent") == "Хоргос"
     SCREENSHOT.parent.mkdir(exist_ok=True)
     seen.page.screenshot(path=str(SCREENSHOT))
+    assert_clean(seen)
+
+
+@pytest.mark.parametrize("name", ["Казахстан", "Астана"])
+def test_the_panel_of_a_place_shows_its_class_geonames_link_and_counts(
+    open_page, examples_build: Path, name: str
+) -> None:
+    from kg.query import open_readonly
+
+    graph = viz.project(open_readonly(examples_build / "store"))
+    node = next(d for _, d in graph.nodes(data=True) if d["label"] == name)
+    assert node["geonames"] and node["mentions"] > 1 and node["documents"] > 1
+    seen = open_page(examples_build / "graph.html")
+    seen.page.fill("#search", name)
+    assert seen.eval("document.querySelector('#panel h3').textContent") == name
+    rows = dict(seen.eval("""() => Array.from(document.querySelectorAll('#panel dt'))
+        .map(dt => [dt.textContent, dt.nextElementSibling.textContent])"""))
+    ui = viz.UI["ru"]
+    assert rows[ui["class"]] == node["cls_label"] and node["cls_label"] in ("страна", "город")
+    assert (rows[ui["mentions"]], rows[ui["documents"]]) == (str(node["mentions"]), str(node["documents"]))
+    assert rows["GeoNames"] == node["geonames"] and rows["Wikidata"] == node["wikidata"]
+    links = seen.eval("Array.from(document.querySelectorAll('#panel a')).map(a => a.href)")
+    assert f"https://www.geonames.org/{node['geonames']}" in links
+    assert seen.requests == [seen.url]
     assert_clean(seen)
 
 
