@@ -13,6 +13,7 @@ import shlex
 import shutil
 import socket
 import subprocess
+import sys
 import time
 from collections import Counter
 from collections.abc import Iterator
@@ -46,6 +47,12 @@ class Server:
     auth: AuthBase | None = None
     home: Path = field(default_factory=Path)
     sql_port: int = 0  # Virtuoso's ISQL port
+
+
+def kg_command() -> list[str]:
+    """The `kg` console script of this venv (or the module, when not installed)."""
+    script = Path(sys.executable).parent / "kg"
+    return [str(script)] if script.exists() else [sys.executable, "-c", "from kg.cli import main; main()"]
 
 
 def free_port() -> int:

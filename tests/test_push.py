@@ -7,6 +7,8 @@ change what they hold. The scripted server checks retries, 4xx reports and that 
 from __future__ import annotations
 
 import base64
+import os
+import re
 import shutil
 import subprocess
 import threading
@@ -31,7 +33,18 @@ from kg.serve import oxigraph_binary
 from kg.vocab import BUILD_GRAPH
 from tests import servers
 from tests.conftest import EXAMPLES, SEED
-from tests.servers import Server, doc_blocks, doc_command, embedded_rows, free_port, http_rows, stop, wait_until_ready
+from tests.servers import (
+    Server,
+    doc_blocks,
+    doc_command,
+    embedded_rows,
+    free_port,
+    http_rows,
+    json_rows,
+    kg_command,
+    stop,
+    wait_until_ready,
+)
 
 oxigraph_server, virtuoso_server = servers.oxigraph_server, servers.virtuoso_server  # fixtures
 
@@ -450,3 +463,51 @@ def test_auth_needs_both_variables() -> None:
     assert credentials(None, {}) is None
     assert credentials("none", {"KG_PUSH_USER": USER, "KG_PUSH_PASSWORD": PASSWORD}) is None
     assert isinstance(credentials(None, {"KG_PUSH_USER": USER, "KG_PUSH_PASSWORD": PASSWORD}), HTTPBasicAuth)
+
+
+# --- the command as a user runs it: progress on stderr, credentials nowhere -------------------------------------
+
+def run_kg(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess:
+    """Run `kg` in its own process, as a user would; the environment is ours plus `env`."""
+    return subprocess.run([*kg_command(), *args], capture_output=True, text=True, timeout=600,
+                          env={**os.environ, **(env or {})})
+
+
+def test_the_progress_bar_goes_to_stderr(scripted: tuple[Script, str], examples_build: Path) -> None:
+    _, url = scripted
+    store = ["--store", str(examples_build / "store")]
+    n = len(plan(Store.read_only(str(examples_build / "store")), examples_build / "void.ttl"))
+    done = run_kg("push", url, *store)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout == ""
+    assert re.search(rf"graphs: 100%\|.*\| {n}/{n} \[", done.stderr), done.stderr
+    assert f"pushed {n} graphs" in done.stderr
+    quiet = run_kg("push", url, *store, "--quiet")
+    assert (quiet.returncode, quiet.stdout, quiet.stderr) == (0, "", "")
+
+
+def test_digest_credentials_never_show_in_the_output(virtuoso_server: Server, examples_build: Path) -> None:
+    store = ["--store", str(examples_build / "store")]
+    pushed = run_kg("push", "--auth", "digest", virtuoso_server.store_url, *store,
+                    env={"KG_PUSH_USER": "dba", "KG_PUSH_PASSWORD": "dba"})
+    assert pushed.returncode == 0, pushed.stderr
+    assert "pushed" in pushed.stderr and "graphs: 100%" in pushed.stderr
+    assert "dba" not in pushed.stdout + pushed.stderr
+    refused = run_kg("push", "--auth", "digest", virtuoso_server.store_url, *store,
+                     env={"KG_PUSH_USER": USER, "KG_PUSH_PASSWORD": PASSWORD})
+    assert refused.returncode == 1 and "HTTP 401" in refused.stderr
+    for secret in (USER, PASSWORD):
+        assert secret not in refused.stdout + refused.stderr
+
+
+def test_answers_are_compared_as_multisets() -> None:
+    """A server answering a row twice, or once where the store has it twice, does not compare equal."""
+    def results(times: int) -> dict:
+        row = {"x": {"type": "uri", "value": "http://a/x"}}
+        return {"head": {"vars": ["x"]}, "results": {"bindings": [row] * times}}
+
+    sparql = "SELECT ?x WHERE { ?x ?p ?o }"
+    assert json_rows(results(2), sparql) != json_rows(results(1), sparql)
+    db = Store()
+    db.extend(Quad(NamedNode("http://a/x"), NamedNode(f"http://a/p{i}"), Literal("o")) for i in range(2))
+    assert embedded_rows(db, sparql) == json_rows(results(2), sparql) != json_rows(results(1), sparql)

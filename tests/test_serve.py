@@ -31,6 +31,7 @@ from tests.servers import (
     free_port,
     http_rows,
     json_rows,
+    kg_command,
     stop,
     wait_until_ready,
 )
@@ -53,12 +54,6 @@ class Running:
     @property
     def server(self) -> Server:
         return Server("kg serve", f"{self.base}/query", f"{self.base}/store", self.process, self.log)
-
-
-def kg_command() -> list[str]:
-    """The `kg` console script of this venv (or the module, when not installed)."""
-    script = Path(sys.executable).parent / "kg"
-    return [str(script)] if script.exists() else [sys.executable, "-c", "from kg.cli import main; main()"]
 
 
 def start_kg_serve(argv: list[str], port: int, log: Path) -> Running:
