@@ -39,6 +39,16 @@ def test_people_once_each_with_their_posts(db: Store) -> None:
     assert {"o": "economist"} in occupation
 
 
+def test_workplace_from_a_postposed_apposition_after_a_preposed_one(db: Store) -> None:
+    """«Экономист Динара Абдуллаева, директор аналитического центра «Евразийский пульс»»: she works there."""
+    rows = query.rows(db, f"""SELECT ?org ?label WHERE {{ <{ID}person/dinara-abdullaeva> kg:worksFor ?org .
+                              ?org a kg:Organization ; rdfs:label ?label }}""")
+    assert rows == [{"org": "kgr:organization/evraziiskii-puls", "label": "Евразийский пульс"}]
+    posts = query.rows(db, f"""SELECT ?in ?role WHERE {{ <{ID}person/dinara-abdullaeva> kg:holdsPosition ?p .
+                               ?p kg:positionIn ?in ; kg:role ?role }}""")
+    assert posts == [{"in": "kgr:organization/evraziiskii-puls", "role": "kgr:occupation/director"}]
+
+
 def test_dated_visit_to_bishkek(db: Store) -> None:
     rows = query.rows(db, f"""SELECT ?where ?date WHERE {{
         ?v a kg:Visit ; kg:participant <{ID}person/shavkat-mirzieev> ; kg:location ?w ; kg:date ?date .

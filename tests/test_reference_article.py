@@ -66,7 +66,7 @@ def test_gazetteer_finds_what_natasha_misses(result: DocResult) -> None:
 def test_rysmambetov_is_one_person_under_every_name(result: DocResult) -> None:
     his = sorted((m.start, m.text, m.origin) for m in result.mentions if m.iri == RYSMAMBETOV)
     assert [text for _, text, _ in his] == [
-        "эксперта", "Расул Рысмамбетов", "эксперт", "Рысмамбетов", "блогер", "Рысмамбетов", "эксперт",
+        "эксперта", "Расул Рысмамбетов", "эксперт", "Рысмамбетов", "Эксперт", "блогер", "Рысмамбетов", "эксперт",
         "Рысмамбетов", "эксперт",
     ]
     assert {origin for *_, origin in his} == {"ner", "coref"}
@@ -86,11 +86,23 @@ def test_xi_is_president_of_china_and_visits_astana(db: Store) -> None:
     assert len(visits) == 1
 
 
-def test_rysmambetov_is_a_blogger_from_kazakhstan(db: Store) -> None:
-    rows = query.rows(db, f"""SELECT ?occupation ?country WHERE {{
+def test_rysmambetov_is_a_blogger_from_kazakhstan_and_an_expert(db: Store) -> None:
+    rows = query.rows(db, f"""SELECT ?o ?occupation ?country WHERE {{
         <{RYSMAMBETOV}> kg:occupation ?o ; kg:nationality ?country . ?o rdfs:label ?occupation
         FILTER(LANG(?occupation) = "en") }}""")
-    assert rows == [{"occupation": "blogger", "country": "kgr:wd/Q232"}]
+    assert {(r["o"], r["occupation"]) for r in rows} == {
+        ("kgr:occupation/blogger", "blogger"), ("kgr:occupation/expert", "expert"),
+    }
+    assert {r["country"] for r in rows} == {"kgr:wd/Q232"}
+
+
+def test_expert_is_read_from_a_role_noun_that_refers_to_him(db: Store) -> None:
+    rows = query.rows(db, f"""SELECT ?rule ?sentence WHERE {{
+        ?ev rdf:subject <{RYSMAMBETOV}> ; rdf:predicate kg:occupation ; rdf:object <{ID}occupation/expert> ;
+            kg:rule ?rule ; kg:sentence/nif:anchorOf ?sentence }}""")
+    assert rows == [{"rule": "coref-role-noun", "sentence": "\"В условиях, когда мировой порядок становится всё менее "
+                     "предсказуемым, стабильность Казахстана превращается в наш стратегический актив\", — пишет "
+                     "эксперт."}]
 
 
 def _quotations(db: Store) -> dict[str, set[str]]:

@@ -5,13 +5,14 @@ They give a person's post (a Position in an organisation or country), occupation
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from natasha import MorphVocab
 from slugify import slugify
 
-from kg.extract.roles import POSITIONS, english, head, match_role, russian
-from kg.extract.spans import MentionIndex
+from kg.extract.roles import OCCUPATIONS, POSITIONS, english, head, match_role, russian
+from kg.extract.spans import MentionIndex, TokenSpan
 from kg.gazetteer import Gazetteer
 from kg.morph import genitive
 from kg.types import (
@@ -32,6 +33,8 @@ WINDOW = 6  # tokens between a role noun and the name it describes
 ORG_CLASSES = {"Organization", "MediaOutlet", "InternationalOrganization", "Country", "City", "Region"}
 SKIP_POS = {"ADJ", "NOUN", "PROPN", "ADP", "CCONJ", "DET", "NUM"}
 SMALL = {"of", "and", "the"}
+OPENING_QUOTES = {"«", '"', "„", "“"}  # «директор центра «Евразийский пульс»»: the name in quotes
+CLOSING_QUOTES = {"»", '"', "“", "”"}
 # «председатель КНР» is China's head of state: the same post as «президент Китая».
 HEAD_OF_STATE = {("председатель", "Country"): "президент"}
 
@@ -62,11 +65,10 @@ def find_appositions(
     for s, sentence in enumerate(adoc.sentences):
         for first, stop, mention in index.in_sentence(s):
             if mention.cls == PERSON and mention.origin != "coref":
-                appo = _before(sentence, s, first, mention, index, gazetteer) or _after(
-                    sentence, s, first, stop, mention, index
-                )
-                if appo is not None:
-                    found.append(appo)
+                # Both sides: «Экономист Динара Абдуллаева, директор центра «Евразийский пульс»,».
+                before = _before(sentence, s, first, mention, index, gazetteer)
+                after = _after(sentence, s, first, stop, mention, index)
+                found += [appo for appo in (before, after) if appo is not None]
     return found
 
 
@@ -95,8 +97,12 @@ def _after(
         if span is not None and span[2].cls in ORG_CLASSES and span[2].origin != "demonym":
             org, role_stop = span[2], span[1]
             break
-        if tokens[j].pos not in SKIP_POS - {"CCONJ"}:
+        if tokens[j].pos not in SKIP_POS - {"CCONJ"} and tokens[j].text not in OPENING_QUOTES:
             break
+    after = next((k for k in range(role_stop, len(tokens)) if tokens[k].text not in CLOSING_QUOTES), len(tokens))
+    following = index.starting_at(s, after)
+    if following is not None and following[2].cls == PERSON and tokens[after].feat("Case") == token.feat("Case"):
+        return None  # «Мирзиёев, премьер-министр Казахстана Олжас Бектенов»: the next name in a list has the post
     return Apposition(
         person=person.iri,
         role=key,
@@ -119,7 +125,12 @@ def _before(
     org = None
     end = first
     left = index.ending_at(s, first)
-    if left is not None and left[2].cls in ORG_CLASSES and left[2].origin != "demonym":
+    if not _names_org(left) and first > 1 and tokens[first - 1].text in CLOSING_QUOTES:
+        # «глава компании «Казахстан темир жолы» Нурлан Сауранбаев»: the name in quotes, the marks outside it.
+        left = index.ending_at(s, first - 1)
+        if _names_org(left) and left[0] > 0 and tokens[left[0] - 1].text in OPENING_QUOTES:
+            left = (left[0] - 1, first, left[2])
+    if _names_org(left):
         org = left[2]
         end = left[0]
     for start in range(end - 1, max(-1, end - 1 - WINDOW), -1):
@@ -129,6 +140,8 @@ def _before(
         role = match_role(tokens, start)
         if role is None or not _agrees(token, tokens[first]):
             continue
+        start, role = _widened(tokens, start, role)
+        token = tokens[start]
         role_stop, key = role
         if role_stop < end and not all(t.pos in SKIP_POS for t in tokens[role_stop:end]):
             return None
@@ -146,6 +159,20 @@ def _before(
             person_span=(person.start, person.stop),
         )
     return None
+
+
+def _names_org(span: TokenSpan | None) -> bool:
+    return span is not None and span[2].cls in ORG_CLASSES and span[2].origin != "demonym"
+
+
+def _widened(tokens: tuple[Token, ...], start: int, role: tuple[int, str]) -> tuple[int, tuple[int, str]]:
+    """The role phrase grown leftwards over adjectives that belong to it («генеральный директор»)."""
+    while start > 0 and tokens[start - 1].pos == "ADJ":
+        longer = match_role(tokens, start - 1)
+        if longer is None or longer[0] < role[0]:
+            break
+        start, role = start - 1, longer
+    return start, role
 
 
 def _agrees(role: Token, name: Token) -> bool:
@@ -167,9 +194,10 @@ def _demonym_before(tokens, start: int, gazetteer: Gazetteer) -> tuple[str, int]
 
 
 def apposition_facts(
-    appositions: list[Apposition], entities: dict[str, Entity], vocab: MorphVocab
+    appositions: list[Apposition], entities: dict[str, Entity], vocab: MorphVocab, mentions: Sequence[Mention] = ()
 ) -> tuple[list[Relation], list[Node]]:
-    """Relations (post, occupation, nationality, workplace) and the Position/Occupation nodes they need."""
+    """Relations (post, occupation, nationality, workplace) and the Position/Occupation nodes they need, with the
+    occupations of role nouns among `mentions` that refer back to a person."""
     relations: list[Relation] = []
     nodes: dict[str, Node] = {}
     for appo in appositions:
@@ -197,15 +225,47 @@ def apposition_facts(
             nat_ev = Evidence(appo.sentence, appo.start, appo.stop, "demonym-apposition", 0.85,
                               args=(appo.person_span, appo.nationality_span))
             relations.append(Relation(appo.person, "nationality", appo.nationality, nat_ev))
-    return relations, sorted(nodes.values(), key=lambda node: node.iri)
+    return _role_noun_occupations(mentions, relations, sorted(nodes.values(), key=lambda node: node.iri))
 
 
-def roles_by_person(appositions: list[Apposition]) -> dict[str, set[str]]:
-    """The role head nouns each person was described with, for coreference."""
-    roles: dict[str, set[str]] = {}
+def roles_by_person(appositions: list[Apposition]) -> dict[str, set[tuple[str, str]]]:
+    """The role head nouns each person was described with, each with the IRI of its organisation or country
+    (or ''), for coreference."""
+    roles: dict[str, set[tuple[str, str]]] = {}
     for appo in appositions:
-        roles.setdefault(appo.person, set()).add(head(appo.role))
+        org = appo.org.iri if appo.org is not None else ""
+        described = roles.setdefault(appo.person, set())
+        described.add((head(appo.role), org))
+        if appo.org is not None and (appo.role, appo.org.cls) in HEAD_OF_STATE:
+            described.add((HEAD_OF_STATE[appo.role, appo.org.cls], org))
     return roles
+
+
+def _role_noun_occupations(
+    mentions: Sequence[Mention], relations: list[Relation], nodes: list[Node]
+) -> tuple[list[Relation], list[Node]]:
+    """The relations and nodes with the occupations people are called by role nouns that refer back to them
+    («блогер Расул Рысмамбетов … — пишет эксперт»: an expert too) added."""
+    known = {(r.subject, r.object) for r in relations if r.predicate == "occupation"}
+    names = [m for m in mentions if m.cls == PERSON and m.origin != "coref"]
+    chosen: dict[tuple[str, str], tuple[Mention, Mention, bool]] = {}
+    for mention in mentions:
+        if mention.origin != "coref" or mention.cls != PERSON or mention.normal not in OCCUPATIONS:
+            continue
+        key = (mention.iri, _occupation_node(mention.normal).iri)
+        before = [m for m in names if m.iri == mention.iri and m.stop <= mention.start]
+        after = [m for m in names if m.iri == mention.iri and m.start >= mention.stop]
+        if key in known or not (before or after) or (key in chosen and (chosen[key][2] or not before)):
+            continue
+        chosen[key] = (mention, before[-1] if before else after[0], bool(before))  # the first read after the name
+    added = {node.iri: node for node in nodes}
+    relations = list(relations)
+    for (person, occupation), (noun, name, _) in sorted(chosen.items()):
+        args = ((name.start, name.stop), (noun.start, noun.stop))
+        ev = Evidence(noun.sentence, noun.start, noun.stop, "coref-role-noun", 0.7, args=args)
+        relations.append(Relation(person, "occupation", occupation, ev))
+        added.setdefault(occupation, _occupation_node(noun.normal))
+    return relations, sorted(added.values(), key=lambda node: node.iri)
 
 
 def _occupation_node(role: str) -> Node:

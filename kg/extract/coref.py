@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from kg.extract.roles import COMMENTATORS, ROLES
+from kg.extract.appositions import ORG_CLASSES
+from kg.extract.roles import COMMENTATORS, ROLES, is_noun
 from kg.morph import fold
 from kg.types import PERSON, Mention, Sentence
 
@@ -41,25 +42,29 @@ def _full_name_for(mention: Mention, full: list[Mention]) -> Mention | None:
 def resolve_role_nouns(
     sentences: tuple[Sentence, ...],
     mentions: list[Mention],
-    roles: dict[str, set[str]],
+    roles: dict[str, set[tuple[str, str]]],
     skip: list[tuple[int, int]],
 ) -> list[Mention]:
     """Mentions for role nouns («эксперт», «блогер», «министр») that refer back to a person of the document.
 
-    `roles` gives the role head nouns each person was described with; `skip` holds character spans (the
-    appositions themselves) where a role noun describes a name rather than refers to one.
+    `roles` gives the role head nouns each person was described with, each with its organisation's IRI or '';
+    `skip` holds character spans (the appositions themselves) where a role noun describes a name rather than
+    refers to one.
     """
     people = sorted((m for m in mentions if m.cls == PERSON), key=lambda m: m.start)
     taken = [(m.start, m.stop) for m in mentions] + skip
+    orgs = {m.start: m.iri for m in mentions if m.cls in ORG_CLASSES and m.origin != "demonym" and m.iri}
     found = []
     for s, sentence in enumerate(sentences):
-        for token in sentence.tokens:
+        for i, token in enumerate(sentence.tokens):
             noun = token.lemma
-            if noun not in ROLES or token.pos != "NOUN" or token.feat("Number") == "Plur":
+            if noun not in ROLES or not is_noun(sentence.tokens, i) or token.feat("Number") == "Plur":
                 continue
             if any(a <= token.start < b for a, b in taken):
                 continue
-            target = _antecedent(noun, token.start, people, roles)
+            # «Президент Узбекистана отметил»: the country or organisation after the noun says whose president.
+            following = sentence.tokens[i + 1].start if i + 1 < len(sentence.tokens) else -1
+            target = _antecedent(noun, orgs.get(following, ""), token.start, people, roles)
             if target is not None:
                 found.append(
                     Mention(token.start, token.stop, token.text, PERSON, noun, target.key, target.iri, "coref", s)
@@ -67,12 +72,18 @@ def resolve_role_nouns(
     return sorted([*mentions, *found], key=lambda m: (m.start, -m.stop, m.key))
 
 
-def _antecedent(noun: str, at: int, people: list[Mention], roles: dict[str, set[str]]) -> Mention | None:
-    """The nearest person before `at` the noun fits, else the first after it (a title's «мнение эксперта»)."""
+def _antecedent(
+    noun: str, org: str, at: int, people: list[Mention], roles: dict[str, set[tuple[str, str]]]
+) -> Mention | None:
+    """The nearest person before `at` the noun (of `org`, when given) fits, else the first after it (a title's
+    «мнение эксперта»)."""
 
     def fits(person: Mention) -> bool:
         described = roles.get(person.iri, set())
-        return noun in described or (noun in COMMENTATORS and bool(described & COMMENTATORS))
+        if org:
+            return (noun, org) in described or (noun, "") in described
+        nouns = {n for n, _ in described}
+        return noun in nouns or (noun in COMMENTATORS and bool(nouns & COMMENTATORS))
 
     before = [p for p in people if p.start < at and fits(p)]
     if before:

@@ -121,19 +121,25 @@ LONGEST = max(len(k.split()) for k in ROLES)
 
 def match_role(tokens: Sequence[Token], start: int) -> tuple[int, str] | None:
     """The longest role phrase starting at token `start`: (stop, lemma key), or None."""
-    for length in range(min(LONGEST, len(tokens) - start), 0, -1):
-        for key in _keys(tokens[start : start + length]):
-            if key in ROLES:
-                return start + length, key
+    noun = is_noun(tokens, start)
+    if not noun and tokens[start].pos != "ADJ":
+        return None
+    for length in range(min(LONGEST, len(tokens) - start), 0 if noun else 1, -1):  # «генеральный секретарь»
+        # The contextual lemmas only: other parses would find «энергетик» in «энергетики».
+        key = " ".join(t.lemma for t in tokens[start : start + length])
+        if key in ROLES:
+            return start + length, key
     return None
 
 
-def _keys(tokens: Sequence[Token]) -> list[str]:
-    """The contextual lemma sequence of a run of nouns and adjectives (other parses would find «энергетик» in
-    «энергетики»)."""
-    if tokens[0].pos != "NOUN":
-        return []
-    return [" ".join(t.lemma for t in tokens)]
+def is_noun(tokens: Sequence[Token], i: int) -> bool:
+    """Whether token `i` is a common noun; the tagger calls a capitalised one that opens a sentence or a quotation
+    a proper noun («Эксперт подчеркивает», «Политолог Ерлан Касымов»)."""
+    token = tokens[i]
+    if token.pos == "NOUN":
+        return True
+    opens = i == 0 or tokens[i - 1].pos == "PUNCT"
+    return token.pos == "PROPN" and opens and token.text[:1].isupper() and token.text[1:].islower()
 
 
 def english(key: str) -> str:
