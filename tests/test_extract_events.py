@@ -87,11 +87,13 @@ def test_who_took_part_in_a_named_forum(beijing: DocResult) -> None:
 
 def test_who_took_part_in_an_unnamed_forum(forum: DocResult) -> None:
     """«Инвестиционный форум прошёл в Ташкенте 12 июня 2025 года. В форуме участвовали президент Узбекистана Шавкат
-    Мирзиёев, премьер-министр Казахстана Олжас Бектенов и генеральный секретарь ШОС Нурлан Ермекбаев»."""
+    Мирзиёев, премьер-министр Казахстана Олжас Бектенов, генеральный секретарь ШОС Нурлан Ермекбаев и …»: the people,
+    not the countries and organisations of their posts."""
     forums = [node for node in forum.nodes if node.cls == "Forum"]
     assert len(forums) == 1
     assert _objects(forums[0], "participant") == {
         ID + "person/shavkat-mirzieev", ID + "person/olzhas-bektenov", ID + "person/nurlan-ermekbaev",
+        ID + "person/takekhiko-nakao",
     }
     assert _objects(forums[0], "location") == {TASHKENT}
     assert _objects(forums[0], "date") == {"2025-06-12"}

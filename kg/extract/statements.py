@@ -135,6 +135,8 @@ def _direct_speaker(adoc, text: str, start: int, stop: int, people: list[Mention
     intro = _intro(text, line_start, before)
     if intro is not None:
         a, b = intro
+        # Only the sentence that ends with the colon introduces the quotation, not the line's earlier sentences.
+        a = max(a, adoc.sentences[_sentence_at([s.start for s in adoc.sentences], b - 1)].start)
         speaker = _speaker_in(a, b, _tokens_in(adoc, a, b), people, start)
         return speaker or (found[-1].speaker if found else None)
     whole_line = not before.strip() and not text[stop + 1 : line_stop].strip(" .,!?…")
