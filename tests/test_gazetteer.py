@@ -273,7 +273,56 @@ def test_palladius():
     assert gazetteer_build.palladius("Tianjin") == "Тяньцзинь"
     assert gazetteer_build.palladius("Xi’an") == "Сиань"
     assert gazetteer_build.palladius("Qingyuan") == "Цинъюань"
+    assert gazetteer_build.palladius("Pingwu") == "Пинъу"
+    assert gazetteer_build.palladius("Lüshun") == "Люйшунь"  # ü is pinyin v
+    assert gazetteer_build.palladius("Ānwén") == "Аньвэнь"  # tone marks are dropped
     assert gazetteer_build.palladius("Harbin") is None
+    assert gazetteer_build.palladius("Dêqên") is None  # a Tibetan romanisation, not pinyin
+
+
+def test_transcribed_label():
+    transcribed = gazetteer_build.transcribed_label
+    assert transcribed({"name": "Wenshan City", "alternatenames": []}) == "Вэньшань"
+    assert transcribed({"name": "Zhu Cheng City", "alternatenames": []}) == "Чжучэн"
+    assert transcribed({"name": "Mianzhu, Deyang, Sichuan", "alternatenames": []}) == "Мяньчжу"
+    # Not pinyin: the reading GeoNames gives for its Chinese name, administrative syllables dropped.
+    assert transcribed({"name": "Gar", "alternatenames": ["a li de qu", "ga er xian", "Ni-k’o-li"]}) == "Гаэр"
+    assert transcribed({"name": "Lhünzhub", "alternatenames": ["Linzhou Xian", "Línzhōu Xiàn"]}) == "Линьчжоу"
+    assert transcribed({"name": "Nyingchi", "alternatenames": ["Nyingchi"]}) == ""
+
+
+CORE_COUNTRIES = {"KZ", "CN", "RU", "KG", "UZ", "TJ", "TM"}
+# GeoNames ids of core-country cities with no Russian name anywhere in the libraries, no pinyin to transcribe and
+# no usual Russian spelling we could curate: two small towns, and four Chinese neighbourhoods listed as cities.
+UNLABELLED = {601534, 1222107, 12277235, 13308593, 13308625, 13308659}
+
+
+def test_core_cities_and_capitals_have_cyrillic_labels(gazetteer):
+    codes = {e.iri: facts(gazetteer, e)[str(KG.isoAlpha2)] for e in gazetteer.entries.values() if e.cls == "Country"}
+    checked, missing = Counter(), set()
+    for e in gazetteer.entries.values():
+        f = facts(gazetteer, e)
+        if e.cls != "City":
+            continue
+        country = {c for iri in f[str(KG.locatedIn)] for c in codes.get(iri, ())}
+        if not (country & CORE_COUNTRIES or f[str(KG.capitalOf)]):
+            continue
+        checked.update(country & CORE_COUNTRIES or {"capital"})
+        if not gazetteer_build._is_cyrillic(e.label_ru):
+            missing.add(int(next(s for s in e.same_as if s.startswith(GN)).removeprefix(GN).strip("/")))
+            assert not f[str(KG.capitalOf)], e
+    assert missing == UNLABELLED
+    assert checked["CN"] > 1700 and checked["RU"] > 1000 and checked["KZ"] > 60 and checked["capital"] > 150
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("Власти Маэркана и Силиньхаотэ сообщили.", [("Маэркана", "Маэркан"), ("Силиньхаотэ", "Силиньхаотэ")]),
+    ("Завод в Ютине открыт.", [("Ютине", "Ютин")]),
+    ("Поезд из Люйшуня пришёл в Порт-Артур.", [("Люйшуня", "Люйшунь"), ("Порт-Артур", "Люйшунь")]),
+    ("Делегацию возглавил Ван Ютин.", []),  # Ютин is also a town, but not beside a name
+])
+def test_chinese_cities_without_a_russian_name_match_by_transcription(gazetteer, lemmatizer, text, expected):
+    assert found(gazetteer, text, lemmatizer) == expected
 
 
 def test_committed_file_has_labels(gazetteer):
