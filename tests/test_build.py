@@ -15,10 +15,13 @@ from rdflib.compare import isomorphic
 import kg
 from kg import pipeline, types
 from kg.pipeline import Context, build
+from kg.vocab import KG, doc_graph, doc_iri
 
 from .conftest import EXAMPLES
 
-GRAPH_FILES = ("graph.ttl", "graph.nq", "graph.jsonld", "graph.html", "report.json")
+GRAPH_FILES = ("graph.ttl", "graph.nq", "graph.jsonld", "graph.html", "graph.graphml", "graph.gexf", "nodes.csv",
+               "edges.csv", "report.json")
+SCHEMA = "https://schema.org/"
 
 
 def _store_quads(out: Path) -> set[pyoxigraph.Quad]:
@@ -92,7 +95,7 @@ def test_bad_input_is_named_and_the_rest_still_builds(ctx: Context, tmp_path: Pa
     assert "kasym-zhomart-tokaev" in (tmp_path / "out" / "graph.ttl").read_text()
 
 
-@pytest.mark.parametrize("name", ["graph.ttl", "graph.nq", "graph.jsonld", "report.json", "graph.html"])
+@pytest.mark.parametrize("name", GRAPH_FILES)
 def test_no_temporary_files_left_behind(examples_build: Path, name: str) -> None:
     assert (examples_build / name).stat().st_size > 0
     assert not list(examples_build.glob(".*.tmp"))
@@ -155,3 +158,59 @@ def test_python_api(ctx: Context, tmp_path: Path) -> None:
     report = kg.build([tmp_path / "visit.txt"], out=tmp_path / "out", ctx=ctx, progress=False)
     assert (report.documents, report.failed) == (1, 0)
     assert "Си Цзиньпин" in (tmp_path / "out" / "graph.ttl").read_text(encoding="utf-8")
+
+
+def test_gephi_files_and_tables(examples_build: Path) -> None:
+    """graph.graphml and graph.gexf parse as XML with the same nodes as nodes.csv; edges.csv joins them."""
+    import csv
+    import xml.etree.ElementTree as ET
+
+    with (examples_build / "nodes.csv").open(encoding="utf-8") as f:
+        nodes = list(csv.DictReader(f))
+    with (examples_build / "edges.csv").open(encoding="utf-8") as f:
+        edges = list(csv.DictReader(f))
+    ids = [n[next(iter(n))] for n in nodes]
+    assert len(ids) == len(set(ids)) > 50 and len(edges) > 50
+    graphml = ET.parse(examples_build / "graph.graphml").getroot()
+    gexf = ET.parse(examples_build / "graph.gexf").getroot()
+    assert {e.get("id") for e in graphml.iter() if e.tag.endswith("}node")} == set(ids)
+    assert {e.get("id") for e in gexf.iter() if e.tag.endswith("}node")} == set(ids)
+    names = {cell for n in nodes for cell in n.values()}
+    assert {"Астана", "Казахстан", "Хоргос"} <= names
+
+
+def test_jsonl_metadata_becomes_article_properties(ctx: Context, tmp_path: Path) -> None:
+    record = {"id": "tengri-2025-06-17", "title": "Си Цзиньпин прибыл в Астану", "date": "2025-06-17",
+              "url": "https://example.kz/news/xi-astana", "source": "Tengrinews",
+              "text": "Си Цзиньпин прибыл в Астану\n\nПрезидент Китая Си Цзиньпин прибыл в Астану с визитом."}
+    (tmp_path / "feed.jsonl").write_text(json.dumps(record, ensure_ascii=False) + "\n", encoding="utf-8")
+    build([tmp_path / "feed.jsonl"], tmp_path / "out", ctx=ctx, progress=False)
+    db = pyoxigraph.Store.read_only(str(tmp_path / "out" / "store"))
+    doc = pyoxigraph.NamedNode(doc_iri("tengri-2025-06-17"))
+    graph = pyoxigraph.NamedNode(doc_graph("tengri-2025-06-17"))
+    props = {q.predicate.value: q.object for q in db.quads_for_pattern(doc, None, None, graph)}
+    assert props[SCHEMA + "headline"] == pyoxigraph.Literal("Си Цзиньпин прибыл в Астану", language="ru")
+    assert props[SCHEMA + "datePublished"] == pyoxigraph.Literal(
+        "2025-06-17", datatype=pyoxigraph.NamedNode("http://www.w3.org/2001/XMLSchema#date"))
+    assert props[SCHEMA + "url"] == pyoxigraph.NamedNode("https://example.kz/news/xi-astana")
+    assert props[SCHEMA + "inLanguage"].value == "ru" and props[str(KG.source)].value == "Tengrinews"
+
+
+def test_files_do_not_depend_on_input_order(ctx: Context, tmp_path: Path) -> None:
+    """The same documents given in two orders give the same IRIs and byte-identical files."""
+    texts = {
+        "a.txt": "Визит\n\nТокаев прибыл в Пекин, где его встретил Си Цзиньпин.\n",
+        "b.txt": "Саммит\n\nЛидеры встретились в Астане. Блогер Расул Рысмамбетов назвал это успехом.\n",
+        "c.txt": "Порт\n\nПо словам Расула Рысмамбетова, через Хоргос прошли контейнеры из Китая.\n",
+    }
+    inputs = tmp_path / "in"
+    inputs.mkdir()
+    for name, text in texts.items():
+        (inputs / name).write_text(text, encoding="utf-8")
+    forward, backward = tmp_path / "forward", tmp_path / "backward"
+    build([inputs / n for n in sorted(texts)], forward, ctx=ctx, progress=False)
+    build([inputs / n for n in sorted(texts, reverse=True)], backward, ctx=ctx, progress=False)
+    for name in ("graph.nq", "graph.ttl", "nodes.csv", "edges.csv"):
+        assert (forward / name).read_bytes() == (backward / name).read_bytes(), name
+    nquads = (forward / "graph.nq").read_bytes()
+    assert f"<{doc_iri('a')}>".encode() in nquads and "Расул Рысмамбетов".encode() in nquads

@@ -11,6 +11,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pyoxigraph
 import pytest
 from click.testing import CliRunner
 
@@ -77,6 +78,45 @@ def test_query_formats(examples_build: Path) -> None:
     assert "China" in names and names == sorted(names)
     csv = CliRunner().invoke(main, ["query", sparql, "--store", store, "--format", "csv"]).output
     assert csv.splitlines()[0] == "name" and "Kazakhstan" in csv
+
+
+def test_query_tsv_and_json_variables(examples_build: Path) -> None:
+    store = str(examples_build / "store")
+    sparql = ("SELECT ?name ?code WHERE { ?e a kg:Country ; rdfs:label ?name ; kg:isoAlpha2 ?code "
+              "FILTER(LANG(?name) = 'en') } ORDER BY ?code")
+    tsv = CliRunner().invoke(main, ["query", sparql, "--store", store, "--format", "tsv"])
+    assert tsv.exit_code == 0, tsv.output
+    lines = tsv.output.splitlines()
+    assert lines[0] == "?name\t?code"  # SPARQL 1.1 TSV: variables with ?, values as RDF terms
+    assert '"Kazakhstan"@en\t"KZ"' in lines and '"China"@en\t"CN"' in lines
+    data = json.loads(CliRunner().invoke(main, ["query", sparql, "--store", store, "--format", "json"]).output)
+    assert data["head"]["vars"] == ["name", "code"]
+    kz = next(b for b in data["results"]["bindings"] if b["code"]["value"] == "KZ")
+    assert kz["name"] == {"type": "literal", "value": "Kazakhstan", "xml:lang": "en"}
+    ask = CliRunner().invoke(main, ["query", "ASK { ?e rdfs:label 'Астана'@ru }", "--store", store, "--format", "json"])
+    assert json.loads(ask.output) == {"head": {}, "boolean": True}
+
+
+@pytest.mark.parametrize(("fmt", "rdf_format", "dataset"), [
+    ("nt", pyoxigraph.RdfFormat.N_TRIPLES, False),
+    ("trig", pyoxigraph.RdfFormat.TRIG, True),
+    ("xml", pyoxigraph.RdfFormat.RDF_XML, False),
+    ("nq", pyoxigraph.RdfFormat.N_QUADS, True),
+])
+def test_export_reads_back_to_the_store(examples_build: Path, tmp_path: Path, fmt: str,
+                                        rdf_format: pyoxigraph.RdfFormat, dataset: bool) -> None:
+    """Dataset formats keep every named graph; triple formats hold the union of all graphs."""
+    out = tmp_path / f"export.{fmt}"
+    result = CliRunner().invoke(main, ["export", "--format", fmt, "-o", str(out), "--store",
+                                       str(examples_build / "store")])
+    assert result.exit_code == 0, result.output
+    quads = set(pyoxigraph.Store.read_only(str(examples_build / "store")))
+    parsed = set(pyoxigraph.parse(path=str(out), format=rdf_format))
+    if dataset:
+        assert parsed == quads
+    else:
+        assert {q.triple for q in parsed} == {q.triple for q in quads}
+    assert len(parsed) > 5000
 
 
 def test_query_errors_are_clear(tmp_path: Path, examples_build: Path) -> None:
