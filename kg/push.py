@@ -147,8 +147,12 @@ def recorded_graphs(record: requests.Response) -> set[str]:
     """The document graphs a build record, as a server sent it back, lists: one per document IRI named in it."""
     media_type = record.headers.get("Content-Type", "").split(";")[0].strip()
     rdf_format = RdfFormat.from_media_type(media_type) or RdfFormat.N_TRIPLES
+    try:
+        quads = list(parse(record.content, format=rdf_format))
+    except SyntaxError as error:
+        raise PushError(f"GET {BUILD_GRAPH} from {record.url}: the answer is not {rdf_format}: {error}") from error
     prefix = doc_iri("")
-    iris = {term.value for quad in parse(record.content, format=rdf_format) for term in (quad.subject, quad.object)
+    iris = {term.value for quad in quads for term in (quad.subject, quad.object)
             if isinstance(term, NamedNode) and term.value.startswith(prefix)}
     return {doc_graph(iri[len(prefix):]) for iri in iris if "#" not in iri}
 

@@ -372,6 +372,16 @@ def test_graphs_of_documents_no_longer_built_are_deleted_before_the_new_record(
     assert [(g.iri, g.method) for g in done] == [(iri, method) for method, iri in calls if method != "GET"]
 
 
+def test_a_build_record_that_is_not_rdf_is_a_clear_error(
+    scripted: tuple[Script, str], small: Store, examples_build: Path
+) -> None:
+    script, url = scripted
+    script.answers = [(201, ""), (201, ""), (200, "<html>not a graph</html>")]
+    with pytest.raises(PushError, match=r"GET https://w3id\.org/kg-news/graph/build from .*: the answer is not N-Tr"):
+        push(small, url, description=examples_build / "void.ttl", progress=False, batch=1)
+    assert [r["method"] for r in script.requests] == ["PUT", "PUT", "GET"]  # nothing deleted, no record replaced
+
+
 def test_gives_up_after_the_last_retry_with_the_servers_answer(scripted: tuple[Script, str], small: Store) -> None:
     script, url = scripted
     script.answers = [(500, "Internal error\nline 2\nstack trace here")]
