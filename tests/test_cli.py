@@ -15,6 +15,7 @@ import pyoxigraph
 import pytest
 from click.testing import CliRunner
 
+import kg
 from kg import pipeline
 from kg.cli import main
 from kg.pipeline import Context
@@ -66,6 +67,22 @@ def test_readme_commands_run_as_written(examples_build: Path, tmp_path: Path) ->
         os.chdir(cwd)
     assert (tmp_path / "output" / "graph.trig").stat().st_size > 1000
     assert (tmp_path / "output" / "graph-en.html").stat().st_size > 1000
+
+
+def test_readme_python_runs_as_written(
+    ctx: Context, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture
+) -> None:
+    [code] = re.findall(r"```python\n(.*?)```", README, flags=re.DOTALL)
+    (tmp_path / "examples").symlink_to(ROOT / "examples")
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setattr(pipeline, "load_context", lambda: ctx)  # the session's models, not a second copy
+    monkeypatch.setattr(kg, "load_context", lambda: ctx, raising=False)
+    exec(compile(code, "README.md", "exec"), {})
+    printed = capsys.readouterr().out
+    assert "('Казахстана', 'Country', 'https://w3id.org/kg-news/id/wd/Q232')" in printed
+    assert "Касым-Жомарт Токаев" in printed
+    report = json.loads((tmp_path / "output" / "report.json").read_text(encoding="utf-8"))
+    assert (report["documents"], report["failed"]) == (7, 0)
 
 
 def test_query_formats(examples_build: Path) -> None:
