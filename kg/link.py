@@ -5,13 +5,11 @@ from __future__ import annotations
 from collections import Counter, defaultdict
 from dataclasses import replace
 
-from slugify import slugify
-
 from kg.extract.coref import same_name
 from kg.gazetteer import Gazetteer
 from kg.morph import fold
 from kg.types import Entity, Mention
-from kg.vocab import entity_iri
+from kg.vocab import entity_iri, slug
 
 
 def link(mentions: list[Mention], gazetteer: Gazetteer) -> tuple[list[Mention], list[Entity]]:
@@ -38,7 +36,7 @@ def _entity(group: list[Mention], gazetteer: Gazetteer) -> Entity:
     label = _label(group)
     cls = group[0].cls
     # ё folded: «Мирзиёев» and «Мирзиеев» are one IRI
-    return Entity(entity_iri(cls.lower(), slugify(label.replace("ё", "е").replace("Ё", "Е")) or "x"), cls, label)
+    return Entity(entity_iri(cls.lower(), slug(label.replace("ё", "е").replace("Ё", "Е")) or "x"), cls, label)
 
 
 def _label(group: list[Mention]) -> str:

@@ -46,6 +46,7 @@ class Lemmatizer:
         return tuple(str(parse.tag) for parse in self.vocab(word))
 
 
+@lru_cache(maxsize=50_000)
 def genitive(phrase: str, vocab: MorphVocab) -> str:
     """A nominative name in the genitive («Национальный банк Казахстана» → «Национального банка Казахстана»):
     the words up to the first noun change, the rest (already a genitive complement) stays."""

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+from functools import lru_cache
 
 from pyoxigraph import Literal, NamedNode, Quad, RdfFormat, Triple, serialize
 from rdflib.namespace import OWL, RDF, RDFS, XSD
@@ -34,21 +35,31 @@ _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 _DATETIME = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:\d{2})?$")
 
 
+@lru_cache(maxsize=100_000)  # predicates, classes and entities repeat in every document
 def n(iri: str) -> NamedNode:
     """A named node for a full IRI or a kg local name."""
     return NamedNode(iri if ":" in iri else str(KG) + iri)
 
 
+# The terms of every mention and evidence record, built once (rdflib's namespace lookups are slow per call).
+BEGIN, END, ANCHOR = n(str(NIF.beginIndex)), n(str(NIF.endIndex)), n(str(NIF.anchorOf))
+CONTEXT, SENTENCE, REFERS_TO, ORIGIN = n(str(NIF.referenceContext)), n("sentence"), n("refersTo"), n("origin")
+SUBJECT, PREDICATE, OBJECT = n(str(RDF.subject)), n(str(RDF.predicate)), n(str(RDF.object))
+EVIDENCE, RULE, CONFIDENCE, CUE = n("Evidence"), n("rule"), n("confidence"), n("cue")
+DERIVED_FROM = n(str(PROV.wasDerivedFrom))
+NON_NEGATIVE, DECIMAL = n(str(XSD.nonNegativeInteger)), n(str(XSD.decimal))
+
+
 def integer(value: int) -> Literal:
-    return Literal(str(value), datatype=NamedNode(str(XSD.nonNegativeInteger)))
+    return Literal(str(value), datatype=NON_NEGATIVE)
 
 
 def decimal(value: float) -> Literal:
-    return Literal(f"{value:.2f}", datatype=NamedNode(str(XSD.decimal)))
+    return Literal(f"{value:.2f}", datatype=DECIMAL)
 
 
 def doc_quads(result: DocResult, gazetteer: Gazetteer) -> list[Quad]:
-    """Every quad for one document, sorted: what was read from the text in the document's own graph, and the
+    """Every quad for one document: what was read from the text in the document's own graph, and the
     descriptions of the things it names (types, labels, gazetteer facts, posts, events) in the shared entities
     graph, where each description is stored once however many articles name the thing."""
     own = [*_document(result), *_sentences(result), *_mentions(result)]
@@ -66,9 +77,10 @@ def doc_quads(result: DocResult, gazetteer: Gazetteer) -> list[Quad]:
         for fact in node.facts:
             (own if fact.evidence is not None else described).extend(_relation(result, fact))
     graph, entities = NamedNode(doc_graph(result.document.id)), NamedNode(ENTITIES_GRAPH)
-    quads = {Quad(t.subject, t.predicate, t.object, graph) for t in own}
-    quads |= {Quad(t.subject, t.predicate, t.object, entities) for t in shared}
-    return sorted(quads, key=str)
+    # Neither sorted nor deduplicated: the store keeps each quad once, and the files are sorted when written.
+    return [Quad(t.subject, t.predicate, t.object, graph) for t in own] + [
+        Quad(t.subject, t.predicate, t.object, entities) for t in shared
+    ]
 
 
 def to_nquads(quads: list[Quad]) -> bytes:
@@ -118,10 +130,10 @@ def _span(doc_id: str, text: str, start: int, stop: int, cls: str) -> list[Tripl
     s = NamedNode(span_iri(doc_id, start, stop))
     return [
         Triple(s, TYPE, n(cls)),
-        Triple(s, n(str(NIF.beginIndex)), integer(start)),
-        Triple(s, n(str(NIF.endIndex)), integer(stop)),
-        Triple(s, n(str(NIF.anchorOf)), Literal(text[start:stop])),
-        Triple(s, n(str(NIF.referenceContext)), NamedNode(doc_iri(doc_id))),
+        Triple(s, BEGIN, integer(start)),
+        Triple(s, END, integer(stop)),
+        Triple(s, ANCHOR, Literal(text[start:stop])),
+        Triple(s, CONTEXT, n(doc_iri(doc_id))),
     ]
 
 
@@ -142,10 +154,10 @@ def _mentions(result: DocResult) -> list[Triple]:
     for m in result.mentions:
         triples.extend(_span(doc.id, doc.text, m.start, m.stop, "Mention"))
         s = NamedNode(span_iri(doc.id, m.start, m.stop))
-        triples.append(Triple(s, n("refersTo"), NamedNode(m.iri)))
-        triples.append(Triple(s, n("origin"), Literal(m.origin)))
+        triples.append(Triple(s, REFERS_TO, n(m.iri)))
+        triples.append(Triple(s, ORIGIN, Literal(m.origin)))
         if m.sentence >= 0:
-            triples.append(Triple(s, n("sentence"), _sentence_iri(result, m.sentence)))
+            triples.append(Triple(s, SENTENCE, _sentence_iri(result, m.sentence)))
     return triples
 
 
@@ -192,17 +204,17 @@ def _evidence(result: DocResult, fact: Triple, ev: Evidence) -> list[Triple]:
     digest = hashlib.sha1(f"{fact}|{ev.start}|{ev.stop}|{ev.rule}".encode()).hexdigest()[:12]
     s = NamedNode(f"{doc_iri(doc_id)}#evidence-{digest}")
     triples = [
-        Triple(s, TYPE, n("Evidence")),
-        Triple(s, n(str(RDF.subject)), fact.subject),
-        Triple(s, n(str(RDF.predicate)), fact.predicate),
-        Triple(s, n(str(RDF.object)), fact.object),
-        Triple(s, n(str(NIF.beginIndex)), integer(ev.start)),
-        Triple(s, n(str(NIF.endIndex)), integer(ev.stop)),
-        Triple(s, n("rule"), Literal(ev.rule)),
-        Triple(s, n("confidence"), decimal(ev.confidence)),
-        Triple(s, n(str(PROV.wasDerivedFrom)), NamedNode(doc_iri(doc_id))),
+        Triple(s, TYPE, EVIDENCE),
+        Triple(s, SUBJECT, fact.subject),
+        Triple(s, PREDICATE, fact.predicate),
+        Triple(s, OBJECT, fact.object),
+        Triple(s, BEGIN, integer(ev.start)),
+        Triple(s, END, integer(ev.stop)),
+        Triple(s, RULE, Literal(ev.rule)),
+        Triple(s, CONFIDENCE, decimal(ev.confidence)),
+        Triple(s, DERIVED_FROM, n(doc_iri(doc_id))),
     ]
     if ev.sentence >= 0:
-        triples.append(Triple(s, n("sentence"), _sentence_iri(result, ev.sentence)))
-    triples.extend(Triple(s, n("cue"), Literal(cue, language="ru")) for cue in ev.cues)
+        triples.append(Triple(s, SENTENCE, _sentence_iri(result, ev.sentence)))
+    triples.extend(Triple(s, CUE, Literal(cue, language="ru")) for cue in ev.cues)
     return triples

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 from rdflib import Namespace, URIRef
 from rdflib.namespace import DefinedNamespace
+from slugify import slugify
 
 BASE = "https://w3id.org/kg-news/"
 ID = BASE + "id/"
@@ -105,9 +108,15 @@ class KG(DefinedNamespace):
     supportedBy: URIRef
 
 
-def entity_iri(kind: str, slug: str) -> str:
+@lru_cache(maxsize=100_000)  # names repeat across documents, and transliteration costs ~0.1 ms a call
+def slug(text: str) -> str:
+    """The transliterated, IRI-safe form of a name («Расул Рысмамбетов» → rasul-rysmambetov)."""
+    return slugify(text)
+
+
+def entity_iri(kind: str, name: str) -> str:
     """The IRI of an entity: kind is 'wd', 'gn' or a lower-case class name."""
-    return f"{ID}{kind}/{slug}"
+    return f"{ID}{kind}/{name}"
 
 
 def doc_iri(doc_id: str) -> str:

@@ -9,7 +9,6 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from natasha import MorphVocab
-from slugify import slugify
 
 from kg.extract.roles import OCCUPATIONS, POSITIONS, english, head, match_role, russian
 from kg.extract.spans import MentionIndex, TokenSpan
@@ -27,7 +26,7 @@ from kg.types import (
     Sentence,
     Token,
 )
-from kg.vocab import entity_iri
+from kg.vocab import entity_iri, slug
 
 WINDOW = 6  # tokens between a role noun and the name it describes
 ORG_CLASSES = {"Organization", "MediaOutlet", "InternationalOrganization", "Country", "City", "Region"}
@@ -269,13 +268,13 @@ def _role_noun_occupations(
 
 
 def _occupation_node(role: str) -> Node:
-    return Node(entity_iri("occupation", slugify(english(role))), "Occupation", russian(role), english(role))
+    return Node(entity_iri("occupation", slug(english(role))), "Occupation", russian(role), english(role))
 
 
 def _position_node(role: str, org: Entity, occupation: str, vocab: MorphVocab) -> Node:
     """A post in an organisation or country: «президент Китая», President of China. The label is built from the
     organisation's label, not from the text, so one post has one name wherever it is read."""
-    iri = entity_iri("position", slugify(f"{english(role)} {org.label_en or slugify(org.label_ru)}"))
+    iri = entity_iri("position", slug(f"{english(role)} {org.label_en or slug(org.label_ru)}"))
     title = " ".join(w if w in SMALL else w.capitalize() for w in english(role).split())
     label_en = f"{title} of {org.label_en}" if org.label_en else ""
     return Node(

@@ -6,13 +6,11 @@ import re
 from dataclasses import dataclass, replace
 from datetime import date, timedelta
 
-from slugify import slugify
-
 from kg.extract.spans import MentionIndex, TokenSpan
 from kg.gazetteer import Gazetteer
 from kg.morph import fold
 from kg.types import AnnotatedDocument, Document, Entity, Evidence, Mention, Node, Relation, Sentence
-from kg.vocab import entity_iri
+from kg.vocab import entity_iri, slug
 
 PLACES = {"Country", "City", "Region", "Place"}
 AGENTS = {"Person", "Organization", "MediaOutlet", "InternationalOrganization", "Country"}
@@ -82,7 +80,7 @@ def _dated(event: Node, document: Document) -> Node:
     dates = sorted(f.object for f in event.facts if f.predicate == "date")
     when = dates[0] if dates else document.date[:10]
     suffix = when[:4] if event.cls in {"Summit", "Forum"} else when or document.id
-    iri = f"{event.iri}-{slugify(suffix)}" if suffix else event.iri
+    iri = f"{event.iri}-{slug(suffix)}" if suffix else event.iri
     facts = tuple(replace(f, subject=iri) for f in event.facts if f.predicate != "date" or f.object == dates[0])
     return replace(event, iri=iri, facts=facts)
 
@@ -112,7 +110,7 @@ def _visit(scope: Scope, s: int, i: int, by_noun: bool) -> Node | None:
     where_ev = Evidence(s, start, stop, rule, 0.85, args=(trigger, (where.start, where.stop)))
     who_e, where_e = scope.entities.get(who.iri), scope.entities.get(where.iri)
     name_ru = f"{_label(who_e, 'ru')} → {_label(where_e, 'ru')}"
-    iri = entity_iri("event", slugify(f"visit {_label(who_e, 'en')} {_label(where_e, 'en')}"))
+    iri = entity_iri("event", slug(f"visit {_label(who_e, 'en')} {_label(where_e, 'en')}"))
     facts = [Relation(iri, "participant", who.iri, who_ev), Relation(iri, "location", where.iri, where_ev)]
     if when:
         facts.append(Relation(iri, "date", when, datatype="date"))
@@ -140,7 +138,7 @@ def _gathering(scope: Scope, s: int, i: int) -> Node | None:
     )
     when = _date(scope.adoc, sentence)
     name = _DASHES.sub(" — ", name)
-    iri = entity_iri("event", slugify(f"{kind} {name}"))
+    iri = entity_iri("event", slug(f"{kind} {name}"))
     trigger = (token.start, token.stop)
     stop = max(name_span[1], place[2].stop if place else 0)
 
@@ -177,7 +175,7 @@ def _meeting(scope: Scope, s: int, i: int) -> Node | None:
         return None
     when = _date(scope.adoc, sentence)
     names = [_label(scope.entities.get(iri), "en") for iri in iris]
-    iri = entity_iri("event", slugify(f"meeting {' '.join(names)}"))
+    iri = entity_iri("event", slug(f"meeting {' '.join(names)}"))
     trigger = (sentence.tokens[i].start, sentence.tokens[i].stop)
     spans_of = {}
     for sp in people:
@@ -205,7 +203,7 @@ def _unnamed(scope: Scope, s: int, i: int) -> Node | None:
     place = _place(sentence, scope.index.in_sentence(s), i)
     if place is None and _participation(sentence) is None:
         return None
-    iri = entity_iri("event", slugify(f"{kind} {scope.adoc.document.id}"))
+    iri = entity_iri("event", slug(f"{kind} {scope.adoc.document.id}"))
     facts = []
     label_ru, label_en = token.lemma.capitalize(), kind
     if place is not None:
