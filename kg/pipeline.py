@@ -307,8 +307,9 @@ def write_outputs(db: store.Store, out: Path, report: BuildReport, started: date
     from kg import viz  # pyvis and networkx are only needed here
 
     report.triples = store.write_all(db, {fmt: out / f"graph.{fmt}" for fmt in GRAPH_FILES})
-    viz.write_html(db, out / "graph.html")
-    viz.write_tables(viz.project(db), out)
+    graph = viz.project(db)  # once for the page and the tables
+    write_atomic(out / "graph.html", viz.graph_page(graph)[0])
+    viz.write_tables(graph, out)
     report.classes = {
         row["class"].value.rsplit("#", 1)[1]: int(row["n"].value) for row in store.query(db, CLASS_COUNTS)
     }
