@@ -7,7 +7,7 @@ code point order, and no line's text is a prefix of another's followed by a byte
 from __future__ import annotations
 
 import heapq
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import ExitStack
 from dataclasses import dataclass
@@ -20,6 +20,15 @@ RUN_BYTES = 64 * 2**20  # lines sorted in memory at a time
 
 
 @dataclass(frozen=True)
+class Block:
+    """Where one graph's quads lie, unsorted, in a dump file."""
+
+    path: Path
+    start: int
+    stop: int
+
+
+@dataclass(frozen=True)
 class SortedDump:
     """Where a store's sorted quads and distinct triples were written, and how many triples there are."""
 
@@ -27,24 +36,24 @@ class SortedDump:
     triples: Path  # N-Triples, the union of all graphs, distinct and sorted
     triple_count: int
     named_only: bool  # no quad in the default graph: every line's last term is its graph
+    graphs: tuple[Block, ...]  # each graph's quads, in the order of the graphs' names
 
 
 def sorted_dump(store: Store, workdir: Path, run_bytes: int = RUN_BYTES) -> SortedDump:
     """Write the store's quads and triples, sorted, as files in `workdir`."""
-    raw = dump_graphs(store, workdir)
+    blocks = dump_graphs(store, workdir)
     quads = workdir / "quads.nq"
-    merge_sort(raw, quads, workdir, run_bytes)
-    for path in raw:
-        path.unlink()
+    merge_sort(sorted({block.path for block in blocks}), quads, workdir, run_bytes)
     triples = workdir / "triples.nt"
     named_only = next(iter(store.quads_for_pattern(None, None, None, DefaultGraph())), None) is None
     with quads.open("rb") as lines, triples.open("wb") as out:
         count = write_distinct(out, triple_lines(lines) if named_only else parsed_triple_lines(quads))
-    return SortedDump(quads, triples, count, named_only)
+    return SortedDump(quads, triples, count, named_only, tuple(blocks))
 
 
-def dump_graphs(store: Store, workdir: Path, threads: int = 2) -> list[Path]:
-    """The store's quads as unsorted N-Quads files, graphs shared among `threads` threads.
+def dump_graphs(store: Store, workdir: Path, threads: int = 2) -> list[Block]:
+    """The store's quads as unsorted N-Quads files, graphs shared among `threads` threads; where each graph's
+    quads lie, in the order of the graphs' names (the default graph last).
 
     Oxigraph releases the GIL while it dumps, and reading an on-disk store is bound by its term lookups, so
     dumping the graphs from two threads takes ~55% of the time of one `Store.dump` (bench/rdf_scale.py).
@@ -54,20 +63,33 @@ def dump_graphs(store: Store, workdir: Path, threads: int = 2) -> list[Path]:
         graphs.append(DefaultGraph())
     paths = [workdir / f"graphs-{number}.nq" for number in range(threads)]
     with ThreadPoolExecutor(threads) as pool:
-        for done in [pool.submit(_dump, store, graphs[number::threads], path) for number, path in enumerate(paths)]:
-            done.result()
-    return paths
+        done = [pool.submit(_dump, store, graphs[number::threads], path) for number, path in enumerate(paths)]
+        shares = [future.result() for future in done]
+    return [shares[index % threads][index // threads] for index in range(len(graphs))]
 
 
-def _dump(store: Store, graphs: list[NamedNode | BlankNode | DefaultGraph], path: Path) -> None:
-    """Each graph's triples as N-Quads lines naming the graph."""
+def _dump(store: Store, graphs: list[NamedNode | BlankNode | DefaultGraph], path: Path) -> list[Block]:
+    """Each graph's triples as N-Quads lines naming the graph; where each graph's lines lie."""
+    blocks = []
     with path.open("wb") as out:
         for graph in graphs:
             triples = store.dump(format=RdfFormat.N_TRIPLES, from_graph=graph) or b""
             if not isinstance(graph, DefaultGraph):
                 # A raw line feed only ends a line (N-Triples escapes it inside literals): "s p o ." → "s p o g ."
                 triples = triples.replace(b" .\n", f" {graph} .\n".encode())
+            start = out.tell()
             out.write(triples)
+            blocks.append(Block(path, start, out.tell()))
+    return blocks
+
+
+def sorted_lines(block: Block) -> bytes:
+    """One graph's quads, sorted."""
+    with block.path.open("rb") as handle:
+        handle.seek(block.start)
+        lines = handle.read(block.stop - block.start).splitlines(keepends=True)
+    lines.sort()
+    return b"".join(lines)
 
 
 def merge_sort(sources: list[Path], target: Path, workdir: Path, run_bytes: int = RUN_BYTES) -> None:
@@ -85,23 +107,6 @@ def merge_sort(sources: list[Path], target: Path, workdir: Path, run_bytes: int 
         out.writelines(heapq.merge(*(stack.enter_context(run.open("rb")) for run in runs)))
     for run in runs:
         run.unlink()
-
-
-def sort_by_key(source: Path, target: Path, key: Callable[[bytes], bytes], run_bytes: int = RUN_BYTES) -> None:
-    """Sort the lines of `source` into `target` by `key(line)` (no tab or newline in it), then by the line."""
-    keyed, merged = target.with_suffix(".keyed"), target.with_suffix(".merged")
-    with source.open("rb") as lines, keyed.open("wb") as out:
-        out.writelines(key(line) + b"\t" + line for line in lines)
-    merge_sort([keyed], merged, target.parent, run_bytes)
-    keyed.unlink()
-    with merged.open("rb") as lines, target.open("wb") as out:
-        out.writelines(line.split(b"\t", 1)[1] for line in lines)
-    merged.unlink()
-
-
-def graph_term(quad_line: bytes) -> bytes:
-    """The last term of an N-Quads line that names a graph."""
-    return quad_line[quad_line.rindex(b" ", 0, len(quad_line) - 3) + 1 : -3]
 
 
 def triple_lines(quad_lines: Iterable[bytes]) -> Iterator[bytes]:

@@ -7,11 +7,10 @@ import json
 import re
 import shutil
 import tempfile
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from functools import cached_property, lru_cache
-from itertools import groupby
 from pathlib import Path
 from typing import BinaryIO
 
@@ -165,13 +164,14 @@ def _jsonld_by_graph(dumped: SortedDump, handle: BinaryIO) -> None:
     """What `jsonld` writes, one named graph at a time, so memory holds one graph rather than the dataset."""
     context = jsonld_context()
     compactor = Compactor.from_context(context)
-    by_graph = dumped.quads.with_name("by-graph.nq")
-    extsort.sort_by_key(dumped.quads, by_graph, extsort.graph_term)
-    quads = parse(path=str(by_graph), format=RdfFormat.N_QUADS)
-    graphs = ((compactor.iri(graph), _nodes(list(members), compactor))
-              for graph, members in groupby(quads, key=lambda quad: quad.graph_name))
-    _write_jsonld(handle, context, [], graphs)
-    by_graph.unlink()
+
+    def graphs() -> Iterator[tuple[str, list[dict]]]:
+        for block in dumped.graphs:
+            quads = list(parse(extsort.sorted_lines(block), format=RdfFormat.N_QUADS))
+            if quads:
+                yield compactor.iri(quads[0].graph_name), _nodes(quads, compactor)
+
+    _write_jsonld(handle, context, [], graphs())
 
 
 # --- JSON-LD, compacted with our @context ---------------------------------------------------------------------
