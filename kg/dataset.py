@@ -15,6 +15,8 @@ from pathlib import Path
 
 from pyoxigraph import BlankNode, Literal, NamedNode, RdfFormat, Store, Triple, parse, serialize
 
+from kg import store
+from kg.extsort import Statistics
 from kg.files import write_atomic
 from kg.rdf import PREFIXES
 from kg.store import query
@@ -56,11 +58,6 @@ LINK_TARGETS = {
     "wikidata": ("Wikidata", "http://www.wikidata.org/entity/", "https://www.wikidata.org/"),
     "geonames": ("GeoNames", "https://sws.geonames.org/", "https://www.geonames.org/"),
 }
-COUNTS = """
-SELECT (COUNT(*) AS ?triples) (COUNT(DISTINCT ?s) AS ?subjects) (COUNT(DISTINCT ?p) AS ?properties)
-       (COUNT(DISTINCT ?o) AS ?objects)
-WHERE { SELECT DISTINCT ?s ?p ?o WHERE { ?s ?p ?o } }
-"""
 ENTITIES = "SELECT (COUNT(DISTINCT ?e) AS ?n) WHERE { ?doc kg:mentions ?e }"
 CLASSES = "SELECT ?class (COUNT(DISTINCT ?s) AS ?n) WHERE { ?s a ?class . FILTER(isIRI(?class)) } GROUP BY ?class"
 PREDICATES = "SELECT DISTINCT ?p WHERE { ?s ?p ?o }"
@@ -85,10 +82,17 @@ def now() -> datetime:
     return datetime.now(UTC).replace(microsecond=0)
 
 
-def write(db: Store, out: Path, *, started: datetime | None = None, ended: datetime | None = None) -> Path:
-    """Describe the built dataset in `out`/void.ttl; call it after every other output file is written."""
+def write(
+    db: Store, out: Path, *, started: datetime | None = None, ended: datetime | None = None,
+    counts: Statistics | None = None,
+) -> Path:
+    """Describe the built dataset in `out`/void.ttl; call it after every other output file is written. `counts`
+    are the union's VoID counts as the files were written; without them, those the last description recorded
+    (the store is unchanged since), else counted anew."""
     ended = ended or now()
-    triples = describe(db, out, started=started, ended=ended, previous=recorded_hashes(out / VOID_FILE))
+    counts = counts or recorded_counts(out / VOID_FILE) or store.statistics(db)
+    previous = recorded_hashes(out / VOID_FILE)
+    triples = describe(db, out, started=started, ended=ended, previous=previous, counts=counts)
     base = out.resolve().as_uri() + "/"
     data = serialize(sorted(triples, key=str), format=RdfFormat.TURTLE, prefixes=DESCRIPTION_PREFIXES,
                      base_iri=base) or b""
@@ -117,7 +121,8 @@ def recorded_hashes(path: Path) -> dict[str, str]:
 
 
 def describe(
-    db: Store, out: Path, *, started: datetime | None, ended: datetime, previous: dict[str, str] | None = None
+    db: Store, out: Path, *, started: datetime | None, ended: datetime, previous: dict[str, str] | None = None,
+    counts: Statistics | None = None,
 ) -> list[Triple]:
     """Every triple of the description of the dataset built in `out` (file IRIs absolute under `out`); `previous`
     holds the document hashes the last description recorded."""
@@ -126,7 +131,7 @@ def describe(
     triples = [
         *_dataset(dataset, ended),
         Triple(dataset, _n(PROV, "wasGeneratedBy"), build),
-        *_statistics(db, dataset),
+        *_statistics(db, dataset, counts or store.statistics(db)),
         *_classes(db, dataset),
         *_linksets(db, dataset),
         *_vocabularies(db, dataset),
@@ -173,16 +178,36 @@ def _value(db: Store, sparql: str, name: str = "n") -> int:
     return int(next(iter(query(db, sparql)))[name].value)
 
 
-def _statistics(db: Store, dataset: NamedNode) -> list[Triple]:
+def _statistics(db: Store, dataset: NamedNode, counts: Statistics) -> list[Triple]:
     """Triples, distinct subjects, properties and objects of the union of all graphs; entities mentioned."""
-    row = next(iter(query(db, COUNTS)))
     return [
-        Triple(dataset, _n(VOID, "triples"), _int(int(row["triples"].value))),
-        Triple(dataset, _n(VOID, "distinctSubjects"), _int(int(row["subjects"].value))),
-        Triple(dataset, _n(VOID, "properties"), _int(int(row["properties"].value))),
-        Triple(dataset, _n(VOID, "distinctObjects"), _int(int(row["objects"].value))),
+        Triple(dataset, _n(VOID, "triples"), _int(counts.triples)),
+        Triple(dataset, _n(VOID, "distinctSubjects"), _int(counts.subjects)),
+        Triple(dataset, _n(VOID, "properties"), _int(counts.properties)),
+        Triple(dataset, _n(VOID, "distinctObjects"), _int(counts.objects)),
         Triple(dataset, _n(VOID, "entities"), _int(_value(db, ENTITIES))),
     ]
+
+
+COUNT_PROPERTIES = {"triples": "triples", "distinctSubjects": "subjects", "properties": "properties",
+                    "distinctObjects": "objects"}
+
+
+def recorded_counts(path: Path) -> Statistics | None:
+    """The dataset's VoID counts as a description (void.ttl) recorded them, if it did."""
+    if not path.exists():
+        return None
+    try:
+        triples = read(path)
+    except SyntaxError:
+        return None
+    found = {
+        COUNT_PROPERTIES[t.predicate.value[len(VOID):]]: int(t.object.value)
+        for t in triples
+        if t.subject == NamedNode(DATASET) and t.predicate.value.startswith(VOID)
+        and t.predicate.value[len(VOID):] in COUNT_PROPERTIES
+    }
+    return Statistics(**found) if len(found) == len(COUNT_PROPERTIES) else None
 
 
 def _classes(db: Store, dataset: NamedNode) -> list[Triple]:

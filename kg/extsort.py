@@ -83,6 +83,48 @@ def _dump(store: Store, graphs: list[NamedNode | BlankNode | DefaultGraph], path
     return blocks
 
 
+@dataclass(frozen=True)
+class Statistics:
+    """VoID's counts of a graph: distinct triples, subjects, properties and objects."""
+
+    triples: int
+    subjects: int
+    properties: int
+    objects: int
+
+
+def statistics(triples: Path, workdir: Path, run_bytes: int = RUN_BYTES) -> Statistics:
+    """The counts of a sorted, distinct N-Triples file, in one pass and an external sort of its objects, so that
+    memory stays flat (SPARQL's COUNT(DISTINCT) holds every distinct triple: 434 MB at 1M triples)."""
+    objects = workdir / "objects"
+    count = subjects = 0
+    previous, properties = b"", set()
+    with triples.open("rb") as lines, objects.open("wb") as out:
+        for line in lines:
+            # A subject and a predicate hold no space (IRIs or blank node labels); the object is the rest.
+            subject, predicate, rest = line.split(b" ", 2)
+            count += 1
+            if subject != previous:
+                subjects, previous = subjects + 1, subject
+            properties.add(predicate)
+            out.write(rest[:-3] + b"\n")  # "o .\n" → "o\n"
+    ordered = workdir / "objects.sorted"
+    merge_sort([objects], ordered, workdir, run_bytes)
+    objects.unlink()
+    with ordered.open("rb") as lines:
+        distinct = sum(1 for _ in _distinct(lines))
+    ordered.unlink()
+    return Statistics(count, subjects, len(properties), distinct)
+
+
+def _distinct(lines: Iterable[bytes]) -> Iterator[bytes]:
+    previous = None
+    for line in lines:
+        if line != previous:
+            yield line
+            previous = line
+
+
 def sorted_lines(block: Block) -> bytes:
     """One graph's quads, sorted."""
     with block.path.open("rb") as handle:

@@ -306,7 +306,8 @@ def write_outputs(db: store.Store, out: Path, report: BuildReport, started: date
     that began at `started`."""
     from kg import viz  # pyvis and networkx are only needed here
 
-    report.triples = store.write_all(db, {fmt: out / f"graph.{fmt}" for fmt in GRAPH_FILES})
+    counts = store.write_all(db, {fmt: out / f"graph.{fmt}" for fmt in GRAPH_FILES})
+    report.triples = counts.triples
     graph = viz.project(db)  # once for the page and the tables
     write_atomic(out / "graph.html", viz.graph_page(graph)[0])
     viz.write_tables(graph, out)
@@ -316,7 +317,7 @@ def write_outputs(db: store.Store, out: Path, report: BuildReport, started: date
     write_report(out, report)
     from kg import dataset
 
-    dataset.write(db, out, started=started)  # last: void.ttl describes every file written above
+    dataset.write(db, out, started=started, counts=counts)  # last: void.ttl describes every file written above
 
 
 def write_report(out: Path, report: BuildReport) -> None:

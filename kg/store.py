@@ -32,7 +32,7 @@ from pyoxigraph import (
 from rdflib.compare import to_canonical_graph
 
 from kg import extsort
-from kg.extsort import SortedDump, sorted_dump
+from kg.extsort import SortedDump, Statistics, sorted_dump
 from kg.files import atomic_writer
 from kg.rdf import PREFIXES, TYPE
 from kg.vocab import ENTITIES_GRAPH, ONTOLOGY_GRAPH
@@ -132,8 +132,9 @@ def write(store: Store, path: Path, fmt: str, quads: list[Quad] | None = None) -
         dump(store, handle, fmt, quads)
 
 
-def write_all(store: Store, paths: dict[str, Path]) -> int:
-    """Write the store in each format to its path (sorted, atomically) from one external sort; the triple count."""
+def write_all(store: Store, paths: dict[str, Path]) -> Statistics:
+    """Write the store in each format to its path (sorted, atomically) from one external sort; the VoID counts of
+    the union of all graphs."""
     workdir = next(iter(paths.values())).parent
     workdir.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(prefix=".kg-sort-", dir=workdir) as tmp:
@@ -141,7 +142,13 @@ def write_all(store: Store, paths: dict[str, Path]) -> int:
         for fmt, path in paths.items():
             with atomic_writer(path) as handle:
                 dump_sorted(dumped, handle, fmt)
-    return dumped.triple_count
+        return extsort.statistics(dumped.triples, Path(tmp))
+
+
+def statistics(store: Store) -> Statistics:
+    """The VoID counts of the union of all graphs, from a sorted dump: memory stays flat."""
+    with tempfile.TemporaryDirectory(prefix="kg-sort-") as tmp:
+        return extsort.statistics(sorted_dump(store, Path(tmp)).triples, Path(tmp))
 
 
 def dump_sorted(dumped: SortedDump, handle: BinaryIO, fmt: str) -> None:

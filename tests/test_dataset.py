@@ -74,9 +74,13 @@ def test_dataset_identity_licence_and_date(void: Store) -> None:
 
 def test_statistics_match_the_store(void: Store, built: Store, examples_build: Path) -> None:
     report = json.loads((examples_build / "report.json").read_text())
-    stats = ask(void, f"SELECT ?t ?s WHERE {{ <{DATASET.value}> void:triples ?t ; void:distinctSubjects ?s }}")[0]
+    stats = ask(void, f"""SELECT ?t ?s ?p ?o WHERE {{ <{DATASET.value}> void:triples ?t ; void:distinctSubjects ?s ;
+        void:properties ?p ; void:distinctObjects ?o }}""")[0]
     assert int(stats["t"]) == report["triples"] == len({q.triple for q in built})
     assert int(stats["s"]) == len({q.subject for q in built})
+    assert int(stats["p"]) == len({q.predicate for q in built})
+    assert int(stats["o"]) == len({q.object for q in built})
+    assert dataset.recorded_counts(examples_build / "void.ttl") == kg_store.statistics(built)
 
 
 def test_a_class_partition_per_class(void: Store, built: Store) -> None:
