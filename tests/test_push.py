@@ -133,6 +133,8 @@ def queries() -> list[object]:
 @pytest.mark.parametrize("sparql", queries())
 def test_oxigraph_server_answers_like_the_embedded_store(pushed_oxigraph: Server, expected: Store, sparql: str) -> None:
     rows = embedded_rows(expected, sparql)
+    if not rows and not SEED.exists():
+        pytest.skip(f"this query answers only on {SEED.name}, which is absent")
     assert rows, "the query should have answers on the examples"
     assert http_rows(pushed_oxigraph, sparql) == rows
 
