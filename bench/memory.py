@@ -64,12 +64,17 @@ def measure(documents: int, workers: int) -> Run:
         child = subprocess.Popen(command)
         process = psutil.Process(child.pid)
         peak_own = peak_tree = 0
+        logged = started
         while child.poll() is None:
             try:
                 own, total = tree_rss(process)
             except psutil.NoSuchProcess:
                 break
             peak_own, peak_tree = max(peak_own, own), max(peak_tree, total)
+            if time.perf_counter() - logged >= 60:  # a long run leaves a trace even if it is cut short
+                logged = time.perf_counter()
+                print(f"{logged - started:.0f} s: RSS {own / MB:.0f} MB (tree {total / MB:.0f}), "
+                      f"peak {peak_own / MB:.0f} (tree {peak_tree / MB:.0f})", file=sys.stderr, flush=True)
             time.sleep(0.2)
         seconds = time.perf_counter() - started
         if child.wait() != 0:

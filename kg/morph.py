@@ -14,18 +14,27 @@ def fold(text: str) -> str:
     return text.lower().replace("ё", "е")
 
 
+class Vocab(MorphVocab):
+    """natasha's MorphVocab with a parse cache sized for a corpus rather than a text (natasha's holds 10,000)."""
+
+    parse = lru_cache(maxsize=50_000)(MorphVocab.parse.__wrapped__)
+    __call__ = parse
+
+
 class Lemmatizer:
     """Every lemma the morphological dictionary offers for a word, cached; build once and pass in."""
 
     def __init__(self, vocab: MorphVocab | None = None) -> None:
-        self.vocab = vocab or MorphVocab()
+        self.vocab = vocab or Vocab()
         self.candidates = lru_cache(maxsize=200_000)(self._candidates)
         self.common = lru_cache(maxsize=200_000)(self._common)
 
+    # pymorphy lower-cases what it parses, and so does natasha's contextual lemma: asking in lower case here too
+    # makes the three share one parse of each word.
     def _candidates(self, word: str) -> tuple[str, ...]:
         """The folded word form first, then each distinct lemma in the analyser's order."""
         seen = [fold(word)]
-        for parse in self.vocab(word):
+        for parse in self.vocab(word.lower()):
             lemma = fold(parse.normal)
             if lemma not in seen:
                 seen.append(lemma)
@@ -36,7 +45,7 @@ class Lemmatizer:
         return self.common(word)
 
     def _common(self, word: str) -> bool:
-        parses = self.vocab.parse(word)
+        parses = self.vocab(word.lower())
         if not parses or type(parses[0].methods_stack[0][0]).__name__ != "DictionaryAnalyzer":
             return False
         return not (PROPER & parses[0].tag.grammemes)
