@@ -245,19 +245,24 @@ class Compactor:
         """A class or property: its plain term when the context has one, else a compact IRI."""
         return self.plain.get(term.value) or self.iri(term)
 
-    def entry(self, predicate: NamedNode, obj: NamedNode | BlankNode | Literal) -> tuple[str, object]:
-        """The key and JSON value for one (predicate, object) of a node."""
+    def entry(self, predicate: str, obj: NamedNode | BlankNode | Literal) -> tuple[str, object]:
+        """The key and JSON value for one (predicate IRI, object) of a node."""
         if isinstance(obj, Literal):
-            coerced = self.terms.get((predicate.value, obj.datatype.value))
-            if coerced and not obj.language:
+            language = obj.language
+            coerced = None if language else self.terms.get((predicate, obj.datatype.value))
+            if coerced:
                 return coerced, obj.value
-            return self.plain.get(predicate.value) or self.iri(predicate), self.literal(obj)
+            return self.key(predicate), self.literal(obj)
         if isinstance(obj, Triple):
             raise ValueError("RDF 1.2 triple terms have no JSON-LD form; use --format ttl12")
-        coerced = self.terms.get((predicate.value, "@id"))
+        coerced = self.terms.get((predicate, "@id"))
         if coerced:
             return coerced, self.iri(obj)
-        return self.plain.get(predicate.value) or self.iri(predicate), {"id": self.iri(obj)}
+        return self.key(predicate), {"id": self.iri(obj)}
+
+    def key(self, predicate: str) -> str:
+        """A property's key when its values are not coerced: its plain term, else its compact IRI."""
+        return self.plain.get(predicate) or self._compact(predicate)
 
     def literal(self, obj: Literal) -> object:
         """A literal as a value object: plain strings stay strings, no native numbers (lexical forms kept)."""
@@ -318,12 +323,16 @@ def _line(node: dict, indent: int) -> bytes:
 def _nodes(quads: list[Quad], compactor: Compactor) -> list[dict]:
     """Node objects for one graph's quads (sorted), grouped by subject."""
     nodes: dict[str, dict[str, list]] = {}
+    subject, node = None, {}
     for quad in quads:
-        node = nodes.setdefault(compactor.iri(quad.subject), {})
-        if quad.predicate.value == RDF_TYPE and not isinstance(quad.object, Literal):
-            node.setdefault("type", []).append(compactor.vocab(quad.object))
+        if quad.subject != subject:  # sorted: each subject's quads are consecutive
+            subject = quad.subject
+            node = nodes.setdefault(compactor.iri(subject), {})
+        predicate, obj = quad.predicate.value, quad.object
+        if predicate == RDF_TYPE and not isinstance(obj, Literal):
+            node.setdefault("type", []).append(compactor.vocab(obj))
         else:
-            key, value = compactor.entry(quad.predicate, quad.object)
+            key, value = compactor.entry(predicate, obj)
             node.setdefault(key, []).append(value)
     return [
         {"id": subject, **{k: v[0] if len(v) == 1 else v for k, v in sorted(props.items(), key=_type_first)}}
