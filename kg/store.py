@@ -17,7 +17,6 @@ from typing import BinaryIO
 import rdflib
 from pyoxigraph import (
     BlankNode,
-    DefaultGraph,
     Literal,
     NamedNode,
     Quad,
@@ -174,9 +173,9 @@ def _jsonld_by_graph(dumped: SortedDump, handle: BinaryIO) -> None:
 
     def graphs() -> Iterator[tuple[str, list[dict]]]:
         for block in dumped.graphs:
-            quads = list(parse(extsort.sorted_lines(block), format=RdfFormat.N_QUADS))
+            quads = [_terms(line.decode()) for line in extsort.sorted_lines(block).splitlines()]
             if quads:
-                yield compactor.iri(quads[0].graph_name), _nodes(quads, compactor)
+                yield compactor.iri(quads[0][3]), _nodes(quads, compactor)
 
     _write_jsonld(handle, context, [], graphs())
 
@@ -220,11 +219,9 @@ class Compactor:
         plain = {iri: term for (iri, coercion), term in terms.items() if coercion is None}
         return cls(prefixes, terms, plain)
 
-    def iri(self, term: NamedNode | BlankNode) -> str:
-        """A node reference: blank node label, compact IRI, or the IRI itself."""
-        if isinstance(term, BlankNode):
-            return f"_:{term.value}"
-        return self._compact(term.value)
+    def iri(self, term: str) -> str:
+        """A node reference for an N-Quads IRI or blank node: blank node label, compact IRI, or the IRI itself."""
+        return self._compact(term[1:-1]) if term[0] == "<" else term
 
     @cached_property
     def _compact(self) -> Callable[[str], str]:
@@ -241,36 +238,32 @@ class Compactor:
 
         return compact
 
-    def vocab(self, term: NamedNode) -> str:
-        """A class or property: its plain term when the context has one, else a compact IRI."""
-        return self.plain.get(term.value) or self.iri(term)
+    def vocab(self, term: str) -> str:
+        """A class or datatype (an N-Quads term): its plain term when the context has one, else a compact IRI."""
+        return self.plain.get(term[1:-1]) or self.iri(term)
 
-    def entry(self, predicate: str, obj: NamedNode | BlankNode | Literal) -> tuple[str, object]:
-        """The key and JSON value for one (predicate IRI, object) of a node."""
-        if isinstance(obj, Literal):
-            language = obj.language
-            coerced = None if language else self.terms.get((predicate, obj.datatype.value))
+    def entry(self, predicate: str, obj: str) -> tuple[str, object]:
+        """The key and JSON value for one (predicate IRI, N-Quads object) of a node."""
+        if obj[0] != '"':
+            coerced = self.terms.get((predicate, "@id"))
             if coerced:
-                return coerced, obj.value
-            return self.key(predicate), self.literal(obj)
-        if isinstance(obj, Triple):
-            raise ValueError("RDF 1.2 triple terms have no JSON-LD form; use --format ttl12")
-        coerced = self.terms.get((predicate, "@id"))
+                return coerced, self.iri(obj)
+            return self.key(predicate), {"id": self.iri(obj)}
+        end = obj.rindex('"')
+        value, suffix = _unescape(obj[1:end]), obj[end + 1 :]
+        if suffix.startswith("@"):
+            return self.key(predicate), {"@value": value, "@language": suffix[1:]}
+        datatype = suffix[3:-1] if suffix else XSD_STRING
+        coerced = self.terms.get((predicate, datatype))
         if coerced:
-            return coerced, self.iri(obj)
-        return self.key(predicate), {"id": self.iri(obj)}
+            return coerced, value
+        if datatype == XSD_STRING:
+            return self.key(predicate), value
+        return self.key(predicate), {"@value": value, "@type": self.vocab(suffix[2:])}
 
     def key(self, predicate: str) -> str:
         """A property's key when its values are not coerced: its plain term, else its compact IRI."""
         return self.plain.get(predicate) or self._compact(predicate)
-
-    def literal(self, obj: Literal) -> object:
-        """A literal as a value object: plain strings stay strings, no native numbers (lexical forms kept)."""
-        if obj.language:
-            return {"@value": obj.value, "@language": obj.language}
-        if obj.datatype.value == XSD_STRING:
-            return obj.value
-        return {"@value": obj.value, "@type": self.vocab(obj.datatype)}
 
 
 XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
@@ -286,11 +279,12 @@ def jsonld(quads: Iterable[Quad], context: dict | None = None) -> bytes:
     """A dataset as compacted JSON-LD: the default graph's nodes, then one object per named graph, all sorted."""
     context = jsonld_context() if context is None else context
     compactor = Compactor.from_context(context)
-    graphs: dict[str, list[Quad]] = {}
-    for quad in sorted(quads, key=str):
-        graphs.setdefault("" if isinstance(quad.graph_name, DefaultGraph) else str(quad.graph_name), []).append(quad)
+    graphs: dict[str, list[tuple[str, str, str, str]]] = {}
+    for line in sorted(serialize(quads, format=RdfFormat.N_QUADS).splitlines()):  # bytes: split at \n only
+        terms = _terms(line.decode())
+        graphs.setdefault(terms[3], []).append(terms)
     default = _nodes(graphs.pop("", []), compactor)
-    named = ((compactor.iri(group[0].graph_name), _nodes(group, compactor)) for _, group in sorted(graphs.items()))
+    named = ((compactor.iri(graph), _nodes(group, compactor)) for graph, group in sorted(graphs.items()))
     out = io.BytesIO()
     _write_jsonld(out, context, default, named)
     return out.getvalue()
@@ -320,24 +314,50 @@ def _line(node: dict, indent: int) -> bytes:
     return (" " * indent + json.dumps(node, ensure_ascii=False)).encode()
 
 
-def _nodes(quads: list[Quad], compactor: Compactor) -> list[dict]:
-    """Node objects for one graph's quads (sorted), grouped by subject."""
+def _nodes(quads: list[tuple[str, str, str, str]], compactor: Compactor) -> list[dict]:
+    """Node objects for one graph's quads (N-Quads terms, sorted), grouped by subject."""
     nodes: dict[str, dict[str, list]] = {}
     subject, node = None, {}
-    for quad in quads:
-        if quad.subject != subject:  # sorted: each subject's quads are consecutive
-            subject = quad.subject
+    for quad_subject, predicate, obj, _ in quads:
+        if quad_subject != subject:  # sorted: each subject's quads are consecutive
+            subject = quad_subject
             node = nodes.setdefault(compactor.iri(subject), {})
-        predicate, obj = quad.predicate.value, quad.object
-        if predicate == RDF_TYPE and not isinstance(obj, Literal):
+        if predicate == RDF_TYPE_TERM and obj[0] != '"':
             node.setdefault("type", []).append(compactor.vocab(obj))
         else:
-            key, value = compactor.entry(predicate, obj)
+            key, value = compactor.entry(predicate[1:-1], obj)
             node.setdefault(key, []).append(value)
     return [
         {"id": subject, **{k: v[0] if len(v) == 1 else v for k, v in sorted(props.items(), key=_type_first)}}
         for subject, props in nodes.items()
     ]
+
+
+# A line of canonical N-Quads (as Oxigraph writes it): subject, predicate, object (an IRI, a blank node, or a
+# literal whose quotes, backslashes and line ends are escaped), and the graph unless it is the default graph; no
+# term but a literal holds a space.
+_QUAD = re.compile(r'([^ ]+) ([^ ]+) ("(?:[^"\\]|\\.)*"(?:@[^ ]+|\^\^[^ ]+)?|[<_][^ ]*)(?: ([^ ]+))? \.')
+RDF_TYPE_TERM = f"<{RDF_TYPE}>"
+
+
+def _terms(line: str) -> tuple[str, str, str, str]:
+    """Subject, predicate, object and graph ('' for the default graph) of one N-Quads line, as written."""
+    match = _QUAD.fullmatch(line)
+    if match is None:
+        raise ValueError(f"no JSON-LD form for {line[:200]!r} (RDF 1.2 triple terms need --format ttl12)")
+    subject, predicate, obj, graph = match.groups()
+    return subject, predicate, obj, graph or ""
+
+
+def _unescape(lexical: str) -> str:
+    """A literal's value from its N-Quads form: the escapes Oxigraph writes (quote, backslash, \\n, \\uXXXX …) are
+    JSON's."""
+    if "\\" not in lexical:
+        return lexical
+    try:
+        return json.loads(f'"{lexical}"')
+    except ValueError:  # \\U or \\' from another writer: let the N-Triples parser read it
+        return next(iter(parse(f'<x:s> <x:p> "{lexical}" .'.encode(), format=RdfFormat.N_TRIPLES))).object.value
 
 
 def _type_first(item: tuple[str, list]) -> tuple[bool, str]:
