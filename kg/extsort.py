@@ -145,6 +145,9 @@ def merge_sort(sources: list[Path], target: Path, workdir: Path, run_bytes: int 
                 with runs[-1].open("wb") as run:
                     run.writelines(lines)
                 del lines
+    if len(runs) == 1:  # it all fit in memory: the one run is the result
+        runs[0].replace(target)
+        return
     with ExitStack() as stack, target.open("wb") as out:
         out.writelines(heapq.merge(*(stack.enter_context(run.open("rb")) for run in runs)))
     for run in runs:
