@@ -11,7 +11,7 @@ import json
 import math
 import re
 from collections import Counter, defaultdict, deque
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -47,6 +47,7 @@ RELATIONS = {
 }
 TEXT_LINKS = {"refersTo", "sentence", "evidence", "supportedBy"}
 EVENT_LIKE = {"Event", "Visit", "Summit", "Meeting", "Forum", "Cooperation", "Statement"}
+EVIDENCE_SHOWN = 50  # supporting sentences and quotations kept per edge, the first in sort order
 CORE_SIZE = 300  # nodes laid out by spring_layout; networkx needs scipy above 500
 SPRING_MIN = 6  # smaller components are simply fanned out
 SPACING = 80.0  # pixels between a node and its nearest leaves
@@ -146,7 +147,20 @@ def short_id(iri: str) -> str:
 
 def _select(db: Store, sparql: str) -> list[tuple[str, ...]]:
     """A SELECT over the union graph as tuples of term values ('' when unbound)."""
-    return [tuple("" if term is None else term.value for term in s) for s in store.query(db, sparql)]
+    return list(_rows(db, sparql))
+
+
+def _rows(db: Store, sparql: str) -> Iterator[tuple[str, ...]]:
+    """The rows of a SELECT one at a time, for answers that grow with the corpus."""
+    for solution in store.query(db, sparql):
+        yield tuple("" if term is None else term.value for term in solution)
+
+
+def _keep(found: set, item: tuple, limit: int = EVIDENCE_SHOWN) -> None:
+    """Add `item`, keeping only the `limit` first in sort order: the same whatever order items come in."""
+    found.add(item)
+    if len(found) > limit:
+        found.remove(max(found))
 
 
 def _labels(db: Store) -> dict[str, dict[str, str]]:
@@ -200,10 +214,13 @@ def most_specific(classes: Iterable[str], ancestors: dict[str, set[str]]) -> str
 def _node_classes(db: Store, documents: bool, ancestors: dict[str, set[str]]) -> dict[str, set[str]]:
     """The kg classes of every resource a page may show, typed anywhere but in the ontology graph."""
     hidden = TEXT_CLASSES - ({"Document", "Statement"} if documents else set())
+    # Text records (a mention, a sentence …) are most of a large graph: leave them out in the query itself.
+    text = sorted(hidden | {c for c, above in ancestors.items() if hidden & above})
     types: dict[str, set[str]] = defaultdict(set)
-    for x, cls in _select(db, f"""
+    for x, cls in _rows(db, f"""
         SELECT DISTINCT ?x ?c WHERE {{
           GRAPH ?g {{ ?x a ?c }} FILTER(?g != <{ONTOLOGY_GRAPH}> && isIRI(?x) && STRSTARTS(STR(?c), STR(kg:)))
+          FILTER(?c NOT IN ({", ".join(f"kg:{c}" for c in text)}))
         }}"""):
         types[x].add(local(cls))
     shown = {x: cs for x, cs in types.items() if not hidden & cs.union(*(ancestors.get(c, ()) for c in cs))}
@@ -249,51 +266,55 @@ def _support(kind: str, text: str, doc: str, sources: dict[str, str]) -> tuple[s
 
 
 def _evidence(db: Store, sources: dict[str, str]) -> dict[tuple[str, str, str], set[tuple[str, str, str]]]:
-    """Supporting sentences and quotations, keyed by (subject, predicate local name, object)."""
+    """Supporting sentences and quotations, keyed by (subject, predicate local name, object): the first
+    EVIDENCE_SHOWN in sort order, so that a page of a large corpus stays small."""
     found: dict[tuple[str, str, str], set[tuple[str, str, str]]] = defaultdict(set)
-    for s, p, o, text, doc in _select(db, """
+    for s, p, o, text, doc in _rows(db, """
         SELECT DISTINCT ?s ?p ?o ?text ?doc WHERE {
           ?ev a kg:Evidence ; rdf:subject ?s ; rdf:predicate ?p ; rdf:object ?o .
           OPTIONAL { ?ev kg:sentence/nif:anchorOf ?text }
           OPTIONAL { ?ev prov:wasDerivedFrom ?doc }
         }"""):
         if text:
-            found[(s, local(p), o)].add(_support("sentence", text, doc, sources))
+            _keep(found[(s, local(p), o)], _support("sentence", text, doc, sources))
     support: dict[str, set[tuple[str, str, str]]] = defaultdict(set)
-    for coop, quote, anchor, doc in _select(db, """
+    for coop, quote, anchor, doc in _rows(db, """
         SELECT DISTINCT ?c ?q ?a ?doc WHERE {
           ?c kg:supportedBy ?st .
           OPTIONAL { ?st kg:quote ?q } OPTIONAL { ?st nif:anchorOf ?a }
           OPTIONAL { ?st nif:referenceContext|prov:wasDerivedFrom ?doc }
         }"""):
         if quote or anchor:
-            support[coop].add(_support("quote" if quote else "sentence", quote or anchor, doc, sources))
+            _keep(support[coop], _support("quote" if quote else "sentence", quote or anchor, doc, sources))
     members: dict[str, set[str]] = defaultdict(set)
     for coop, p, o in _select(db, """
         SELECT DISTINCT ?c ?p ?o WHERE { ?c kg:supportedBy ?st ; ?p ?o . VALUES ?p { kg:participant kg:aboutSector } }
     """):
-        found[(coop, local(p), o)] |= support[coop]
+        _merge(found[(coop, local(p), o)], support[coop])
         if p.endswith("participant"):
             members[coop].add(o)
     for coop, parts in members.items():
         for a in parts:
             for b in parts - {a}:
-                found[(a, "cooperatesWith", b)] |= support[coop]
+                _merge(found[(a, "cooperatesWith", b)], support[coop])
     return found
 
 
-def _statements(db: Store, sources: dict[str, str]) -> list[tuple[str, str, str, tuple[str, str, str] | None]]:
+def _merge(found: set, items: set) -> None:
+    for item in items:
+        _keep(found, item)
+
+
+def _statements(db: Store, sources: dict[str, str]) -> Iterator[tuple[str, str, str, tuple[str, str, str] | None]]:
     """(statement, speaker, sector or '', the quotation as support) for every statement with a speaker."""
-    rows = _select(db, """
+    rows = _rows(db, """
         SELECT DISTINCT ?st ?who ?sector ?q ?doc WHERE {
           ?st kg:speaker ?who .
           OPTIONAL { ?st kg:aboutSector ?sector } OPTIONAL { ?st kg:quote ?q }
           OPTIONAL { ?st prov:wasDerivedFrom ?doc }
         }""")
-    return [
-        (st, who, sector, _support("quote", q, doc, sources) if q else None)
-        for st, who, sector, q, doc in sorted(rows)
-    ]
+    for st, who, sector, q, doc in rows:
+        yield st, who, sector, _support("quote", q, doc, sources) if q else None
 
 
 def _relations(db: Store, documents: bool) -> list[tuple[str, str, str]]:
@@ -354,12 +375,14 @@ def _name_unlabelled(graph: nx.MultiDiGraph) -> None:
             data["label"] = f"{data['cls_label']}: {', '.join(linked[:3])}{more}"
 
 
-def _add_speaks_about(graph: nx.MultiDiGraph, statements: list, lang: str) -> None:
+def _add_speaks_about(graph: nx.MultiDiGraph, statements: Iterable[tuple], lang: str) -> None:
     """Connect each speaker to the sectors of their statements, with the quotations as support."""
     quotes: dict[tuple[str, str], set] = defaultdict(set)
     for _, who, sector, quote in statements:
         if sector and who in graph and sector in graph:
-            quotes[(who, sector)].update([quote] if quote else [])
+            found = quotes[(who, sector)]
+            if quote:
+                _keep(found, quote)
     for (who, sector), found in sorted(quotes.items()):
         graph.add_edge(
             who, sector, key=SPEAKS_ABOUT, predicate=SPEAKS_ABOUT, label=SPEAKS_ABOUT_LABELS[lang],
