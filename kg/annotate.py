@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import lru_cache, partial
 
 from natasha import (
     Doc,
@@ -74,15 +74,16 @@ def annotate_many(documents: Sequence[Document], nlp: NLP) -> list[AnnotatedDocu
         _segment(doc, nlp.segmenter)
     sents = [sent for doc in docs for sent in doc.sents]
     words = [sent_words(sent) for sent in sents]
-    for sent, markup in zip(sents, _in_length_order(nlp.morph_tagger, words), strict=True):
+    for sent, markup in zip(sents, _in_length_order(nlp.morph_tagger.map, words), strict=True):
         inject_morph(sent.tokens, markup.tokens)
-    for sent, markup in zip(sents, _in_length_order(nlp.syntax_parser, words), strict=True):
+    for sent, markup in zip(sents, _in_length_order(nlp.syntax_parser.map, words), strict=True):
         inject_syntax(sent.tokens, markup.tokens)
     for doc in docs:
         for number, sent in enumerate(doc.sents):
             offset_syntax(number + 1, sent.tokens)
     tagged = [doc for doc in docs if doc.text.strip()]
-    for doc, markup in zip(tagged, _ner(nlp.ner_tagger, tagged), strict=True):
+    markups = _in_length_order(partial(_ner, nlp.ner_tagger), tagged, lambda doc: len(doc.tokens))
+    for doc, markup in zip(tagged, markups, strict=True):
         doc.spans = list(adapt_spans(doc, markup.spans))
         doc.envelop_span_tokens()
         doc.envelop_sent_spans()
@@ -99,30 +100,27 @@ def _annotated(document: Document, doc: Doc, nlp: NLP) -> AnnotatedDocument:
     return AnnotatedDocument(document, sentences, tuple(spans))
 
 
-def _in_length_order(model: NewsMorphTagger | NewsSyntaxParser | NewsNERTagger, items: Sequence) -> list:
-    """The model's markup of each item (a sentence's words, or a text), in input order, computed in order of
-    length."""
-    order = sorted(range(len(items)), key=lambda i: len(items[i]))
+def _in_length_order(run: Callable[[list], Iterable], items: Sequence, size: Callable = len) -> list:
+    """What `run` gives for each item (a sentence's words, or a document), in input order, computed in order of
+    `size`."""
+    order = sorted(range(len(items)), key=lambda i: size(items[i]))
     markups: list = [None] * len(items)
-    for index, markup in zip(order, model.map([items[i] for i in order]), strict=True):
+    for index, markup in zip(order, run([items[i] for i in order]), strict=True):
         markups[index] = markup
     return markups
 
 
-def _ner(tagger: NewsNERTagger, docs: Sequence[Doc]) -> list:
-    """natasha's NER markup of each segmented document, computed in order of length.
+def _ner(tagger: NewsNERTagger, docs: list[Doc]) -> Iterator:
+    """natasha's NER markup of segmented documents.
 
     `NERTagger.map` would tokenize each text again with the same razdel tokenizer (~8% of the annotation time);
     the words the segmenter found are fed to its model instead.
     """
-    order = sorted(range(len(docs)), key=lambda i: len(docs[i].tokens))
-    words = [[token.text for token in docs[i].tokens] for i in order]
+    words = [[token.text for token in doc.tokens] for doc in docs]
     infer = tagger.infer
     preds = infer.decoder(infer.process(infer.encoder(words)))
-    markups: list = [None] * len(docs)
-    for index, item, pred in zip(order, words, preds, strict=True):
-        markups[index] = adapt_markup(BIOMarkup.from_tuples(zip(item, pred, strict=True)).to_span(docs[index].text))
-    return markups
+    for doc, item, pred in zip(docs, words, preds, strict=True):
+        yield adapt_markup(BIOMarkup.from_tuples(zip(item, pred, strict=True)).to_span(doc.text))
 
 
 def _segment(doc: Doc, segmenter: Segmenter) -> None:

@@ -50,10 +50,6 @@ class Lemmatizer:
             return False
         return not (PROPER & parses[0].tag.grammemes)
 
-    def tags(self, word: str) -> tuple[str, ...]:
-        """The analyser's tags for a word, as strings (they carry grammemes such as Geox, Name, Surn)."""
-        return tuple(str(parse.tag) for parse in self.vocab(word))
-
 
 @lru_cache(maxsize=50_000)
 def genitive(phrase: str, vocab: MorphVocab) -> str:

@@ -42,10 +42,9 @@ ANNOTATE_BATCH = 16  # documents annotated together: enough to sort their senten
 GRAPH_FILES = ("ttl", "nq", "jsonld")
 CONTENT_HASH = NamedNode(str(KG.contentHash))
 PENDING = ".kg-outputs-pending"  # in OUT while the store holds changes that the output files do not show yet
-# Types are read from the entities graph, where each is stored once: over the union of all graphs a triple
-# repeated in N graphs would match N times.
-# Each (entity, class) is stored once in the entities graph; FILTER EXISTS looks each one up rather than joining
-# every mention of every document (4M rows at 100k documents).
+# Types are read from the entities graph, where each (entity, class) is stored once: over the union of all graphs
+# a triple repeated in N graphs would match N times. FILTER EXISTS looks each entity's mention up rather than
+# joining every mention of every document (4M rows at 100k documents).
 CLASS_COUNTS = f"""
 SELECT ?class (COUNT(?e) AS ?n) WHERE {{
   GRAPH <{ENTITIES_GRAPH}> {{ ?e a ?class }} FILTER(STRSTARTS(STR(?class), STR(kg:)))

@@ -156,11 +156,12 @@ def _rows(db: Store, sparql: str) -> Iterator[tuple[str, ...]]:
         yield tuple("" if term is None else term.value for term in solution)
 
 
-def _keep(found: set, item: tuple, limit: int = EVIDENCE_SHOWN) -> None:
-    """Add `item`, keeping only the `limit` first in sort order: the same whatever order items come in."""
-    found.add(item)
-    if len(found) > limit:
-        found.remove(max(found))
+def _keep(found: set, *items: object) -> None:
+    """Add `items`, keeping only the EVIDENCE_SHOWN first in sort order: the same whatever order they come in."""
+    for item in items:
+        found.add(item)
+        if len(found) > EVIDENCE_SHOWN:
+            found.remove(max(found))
 
 
 def _labels(db: Store) -> dict[str, dict[str, str]]:
@@ -290,19 +291,14 @@ def _evidence(db: Store, sources: dict[str, str]) -> dict[tuple[str, str, str], 
     for coop, p, o in _select(db, """
         SELECT DISTINCT ?c ?p ?o WHERE { ?c kg:supportedBy ?st ; ?p ?o . VALUES ?p { kg:participant kg:aboutSector } }
     """):
-        _merge(found[(coop, local(p), o)], support[coop])
+        _keep(found[(coop, local(p), o)], *support[coop])
         if p.endswith("participant"):
             members[coop].add(o)
     for coop, parts in members.items():
         for a in parts:
             for b in parts - {a}:
-                _merge(found[(a, "cooperatesWith", b)], support[coop])
+                _keep(found[(a, "cooperatesWith", b)], *support[coop])
     return found
-
-
-def _merge(found: set, items: set) -> None:
-    for item in items:
-        _keep(found, item)
 
 
 def _statements(db: Store, sources: dict[str, str]) -> Iterator[tuple[str, str, str, tuple[str, str, str] | None]]:
@@ -380,9 +376,7 @@ def _add_speaks_about(graph: nx.MultiDiGraph, statements: Iterable[tuple], lang:
     quotes: dict[tuple[str, str], set] = defaultdict(set)
     for _, who, sector, quote in statements:
         if sector and who in graph and sector in graph:
-            found = quotes[(who, sector)]
-            if quote:
-                _keep(found, quote)
+            _keep(quotes[(who, sector)], *([quote] if quote else []))
     for (who, sector), found in sorted(quotes.items()):
         graph.add_edge(
             who, sector, key=SPEAKS_ABOUT, predicate=SPEAKS_ABOUT, label=SPEAKS_ABOUT_LABELS[lang],
