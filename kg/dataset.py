@@ -9,6 +9,7 @@ File IRIs are written relative (`<graph.nq>`), so the description stays true whe
 from __future__ import annotations
 
 import hashlib
+from collections import defaultdict
 from datetime import UTC, datetime
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
@@ -59,8 +60,6 @@ LINK_TARGETS = {
     "geonames": ("GeoNames", "https://sws.geonames.org/", "https://www.geonames.org/"),
 }
 ENTITIES = "SELECT (COUNT(DISTINCT ?e) AS ?n) WHERE { ?doc kg:mentions ?e }"
-CLASSES = "SELECT ?class (COUNT(DISTINCT ?s) AS ?n) WHERE { ?s a ?class . FILTER(isIRI(?class)) } GROUP BY ?class"
-PREDICATES = "SELECT DISTINCT ?p WHERE { ?s ?p ?o }"
 LINKS = "SELECT (COUNT(DISTINCT *) AS ?n) WHERE { ?s owl:sameAs ?o . FILTER(STRSTARTS(STR(?o), ?space)) }"
 DOCUMENTS = """
 SELECT DISTINCT ?doc ?hash ?source
@@ -128,13 +127,14 @@ def describe(
     holds the document hashes the last description recorded."""
     dataset = NamedNode(DATASET)
     build = NamedNode(f"{ID}build/{ended:%Y%m%dT%H%M%SZ}")
+    counts = counts or store.statistics(db)
     triples = [
         *_dataset(dataset, ended),
         Triple(dataset, _n(PROV, "wasGeneratedBy"), build),
-        *_statistics(db, dataset, counts or store.statistics(db)),
-        *_classes(db, dataset),
+        *_statistics(db, dataset, counts),
+        *_classes(dataset, counts),
         *_linksets(db, dataset),
-        *_vocabularies(db, dataset),
+        *_vocabularies(dataset, counts),
         *_distributions(out, dataset),
         *_build(db, dataset, build, started, ended, previous or {}),
     ]
@@ -194,27 +194,33 @@ COUNT_PROPERTIES = {"triples": "triples", "distinctSubjects": "subjects", "prope
 
 
 def recorded_counts(path: Path) -> Statistics | None:
-    """The dataset's VoID counts as a description (void.ttl) recorded them, if it did."""
+    """The dataset's VoID counts, class partitions and vocabularies as a description (void.ttl) recorded them, if
+    it did."""
     if not path.exists():
         return None
     try:
         triples = read(path)
     except SyntaxError:
         return None
-    found = {
-        COUNT_PROPERTIES[t.predicate.value[len(VOID):]]: int(t.object.value)
-        for t in triples
-        if t.subject == NamedNode(DATASET) and t.predicate.value.startswith(VOID)
-        and t.predicate.value[len(VOID):] in COUNT_PROPERTIES
-    }
-    return Statistics(**found) if len(found) == len(COUNT_PROPERTIES) else None
+    dataset = NamedNode(DATASET)
+    values: dict[tuple[object, str], list] = defaultdict(list)  # (subject, VoID property) → its objects
+    for t in triples:
+        if t.predicate.value.startswith(VOID):
+            values[(t.subject, t.predicate.value[len(VOID):])].append(t.object)
+    found = {name: int(values[(dataset, key)][0].value) for key, name in COUNT_PROPERTIES.items()
+             if values.get((dataset, key))}
+    if len(found) != len(COUNT_PROPERTIES):
+        return None
+    classes = sorted((values[(partition, "class")][0].value, int(values[(partition, "entities")][0].value))
+                     for partition in values[(dataset, "classPartition")])
+    vocabularies = sorted(term.value for term in values[(dataset, "vocabulary")])
+    return Statistics(**found, classes=tuple(classes), vocabularies=tuple(vocabularies))
 
 
-def _classes(db: Store, dataset: NamedNode) -> list[Triple]:
+def _classes(dataset: NamedNode, counts: Statistics) -> list[Triple]:
     """A void:classPartition per class: how many distinct resources have that type."""
-    rows = sorted((r["class"].value, int(r["n"].value)) for r in query(db, CLASSES))
-    triples = [Triple(dataset, _n(VOID, "classes"), _int(len(rows)))]
-    for index, (cls, count) in enumerate(rows):
+    triples = [Triple(dataset, _n(VOID, "classes"), _int(len(counts.classes)))]
+    for index, (cls, count) in enumerate(counts.classes):
         partition = BlankNode(f"class{index}")
         triples += [
             Triple(dataset, _n(VOID, "classPartition"), partition),
@@ -245,16 +251,9 @@ def _linksets(db: Store, dataset: NamedNode) -> list[Triple]:
     return triples
 
 
-def namespace(iri: str) -> str:
-    """The vocabulary an IRI belongs to: everything up to its last '#' or '/'."""
-    cut = max(iri.rfind("#"), iri.rfind("/"))
-    return iri[: cut + 1]
-
-
-def _vocabularies(db: Store, dataset: NamedNode) -> list[Triple]:
+def _vocabularies(dataset: NamedNode, counts: Statistics) -> list[Triple]:
     """void:vocabulary for the namespace of every property and class used."""
-    terms = {r["p"].value for r in query(db, PREDICATES)} | {r["class"].value for r in query(db, CLASSES)}
-    return [Triple(dataset, _n(VOID, "vocabulary"), NamedNode(ns)) for ns in sorted({namespace(t) for t in terms})]
+    return [Triple(dataset, _n(VOID, "vocabulary"), NamedNode(ns)) for ns in counts.vocabularies]
 
 
 def _distributions(out: Path, dataset: NamedNode) -> list[Triple]:

@@ -7,6 +7,7 @@ code point order, and no line's text is a prefix of another's followed by a byte
 from __future__ import annotations
 
 import heapq
+from collections import Counter
 from collections.abc import Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import ExitStack
@@ -85,12 +86,18 @@ def _dump(store: Store, graphs: list[NamedNode | BlankNode | DefaultGraph], path
 
 @dataclass(frozen=True)
 class Statistics:
-    """VoID's counts of a graph: distinct triples, subjects, properties and objects."""
+    """VoID's counts of a graph: distinct triples, subjects, properties and objects; the resources of each class;
+    the vocabularies (namespaces) its properties and classes come from."""
 
     triples: int
     subjects: int
     properties: int
     objects: int
+    classes: tuple[tuple[str, int], ...]  # (class IRI, distinct resources of that type), sorted
+    vocabularies: tuple[str, ...]  # sorted
+
+
+RDF_TYPE = b"<http://www.w3.org/1999/02/22-rdf-syntax-ns#type>"
 
 
 def statistics(triples: Path, workdir: Path, run_bytes: int = RUN_BYTES) -> Statistics:
@@ -98,7 +105,7 @@ def statistics(triples: Path, workdir: Path, run_bytes: int = RUN_BYTES) -> Stat
     memory stays flat (SPARQL's COUNT(DISTINCT) holds every distinct triple: 434 MB at 1M triples)."""
     objects = workdir / "objects"
     count = subjects = 0
-    previous, properties = b"", set()
+    previous, properties, classes = b"", set(), Counter()
     with triples.open("rb") as lines, objects.open("wb") as out:
         for line in lines:
             # A subject and a predicate hold no space (IRIs or blank node labels); the object is the rest.
@@ -107,6 +114,8 @@ def statistics(triples: Path, workdir: Path, run_bytes: int = RUN_BYTES) -> Stat
             if subject != previous:
                 subjects, previous = subjects + 1, subject
             properties.add(predicate)
+            if predicate == RDF_TYPE and rest.startswith(b"<"):  # triples are distinct: one line per typed resource
+                classes[rest[1:-4]] += 1
             out.write(rest[:-3] + b"\n")  # "o .\n" → "o\n"
     ordered = workdir / "objects.sorted"
     merge_sort([objects], ordered, workdir, run_bytes)
@@ -114,7 +123,18 @@ def statistics(triples: Path, workdir: Path, run_bytes: int = RUN_BYTES) -> Stat
     with ordered.open("rb") as lines:
         distinct = sum(1 for _ in _distinct(lines))
     ordered.unlink()
-    return Statistics(count, subjects, len(properties), distinct)
+    terms = {p[1:-1].decode() for p in properties} | {c.decode() for c in classes}
+    return Statistics(
+        count, subjects, len(properties), distinct,
+        classes=tuple(sorted((c.decode(), n) for c, n in classes.items())),
+        vocabularies=tuple(sorted({namespace(term) for term in terms})),
+    )
+
+
+def namespace(iri: str) -> str:
+    """The vocabulary an IRI belongs to: everything up to its last '#' or '/'."""
+    cut = max(iri.rfind("#"), iri.rfind("/"))
+    return iri[: cut + 1]
 
 
 def _distinct(lines: Iterable[bytes]) -> Iterator[bytes]:

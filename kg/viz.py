@@ -11,7 +11,7 @@ import json
 import math
 import re
 from collections import Counter, defaultdict, deque
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -20,12 +20,12 @@ import networkx as nx
 import numpy as np
 import pyvis
 from markupsafe import Markup
-from pyoxigraph import Literal, Store
+from pyoxigraph import Literal, NamedNode, Store
 from pyvis.network import Network
 
 from kg import store
 from kg.files import atomic_writer, write_atomic
-from kg.vocab import KG, ONTOLOGY_GRAPH
+from kg.vocab import KG, ONTOLOGY_GRAPH, SCHEMA
 
 KG_NS = str(KG)
 ID_NS = "https://w3id.org/kg-news/id/"
@@ -234,10 +234,10 @@ def _node_classes(db: Store, documents: bool, ancestors: dict[str, set[str]]) ->
 
 def _counts(db: Store) -> tuple[dict[str, int], dict[str, int]]:
     """Per entity: the kg:Mention records that refer to it and the documents that mention it."""
-    mentions = _select(db, "SELECT ?e (COUNT(DISTINCT ?m) AS ?n) WHERE { ?m kg:refersTo ?e } GROUP BY ?e")
-    docs = _select(db, """
-        SELECT ?e (COUNT(DISTINCT ?d) AS ?n) WHERE { ?d a kg:Document ; kg:mentions ?e } GROUP BY ?e
-    """)
+    # No DISTINCT: a mention, and a document's kg:mentions, lie in that document's graph only, so nothing repeats,
+    # and COUNT(DISTINCT) would hold every mention of the corpus.
+    mentions = _select(db, "SELECT ?e (COUNT(?m) AS ?n) WHERE { ?m kg:refersTo ?e } GROUP BY ?e")
+    docs = _select(db, "SELECT ?e (COUNT(?d) AS ?n) WHERE { ?d a kg:Document ; kg:mentions ?e } GROUP BY ?e")
     return {e: int(n) for e, n in mentions}, {e: int(n) for e, n in docs}
 
 
@@ -252,45 +252,45 @@ def _same_as(db: Store) -> dict[str, tuple[str, str]]:
     return {x: (wd, gn) for x, (wd, gn) in links.items()}
 
 
-def _sources(db: Store) -> dict[str, str]:
-    """A readable name per document: its headline, else its id."""
-    rows = _select(db, "SELECT ?d ?h WHERE { ?d a kg:Document . OPTIONAL { ?d schema:headline ?h } }")
-    names: dict[str, str] = {}
-    for doc, headline in sorted(rows):
-        names.setdefault(doc, headline or short_id(doc))
-    return names
+def _headlines(db: Store) -> Callable[[str], str]:
+    """A document's readable name, its headline else its id, looked up when asked: rows come document by
+    document, so a small cache serves them without a table of every document of the corpus."""
+    headline = NamedNode(str(SCHEMA.headline))
+
+    @functools.lru_cache(maxsize=1024)
+    def name(doc: str) -> str:
+        found = sorted(q.object.value for q in db.quads_for_pattern(NamedNode(doc), headline, None, None))
+        return found[0] if found else short_id(doc)
+
+    return name
 
 
-def _support(kind: str, text: str, doc: str, sources: dict[str, str]) -> tuple[str, str, str]:
-    """One supporting text: its kind, the text and the document it came from, by name."""
-    return (kind, text, sources.get(doc, short_id(doc)) if doc else "")
-
-
-def _evidence(db: Store, sources: dict[str, str]) -> dict[tuple[str, str, str], set[tuple[str, str, str]]]:
+# The queries below return a row per supporting text and no DISTINCT: Oxigraph would hold every row of a large
+# corpus to drop duplicates, which the bounded sets of _keep drop anyway.
+def _evidence(db: Store, source: Callable[[str], str]) -> dict[tuple[str, str, str], set[tuple[str, str, str]]]:
     """Supporting sentences and quotations, keyed by (subject, predicate local name, object): the first
-    EVIDENCE_SHOWN in sort order, so that a page of a large corpus stays small."""
+    EVIDENCE_SHOWN in sort order, so that a page of a large corpus stays small. `source` names a document."""
     found: dict[tuple[str, str, str], set[tuple[str, str, str]]] = defaultdict(set)
     for s, p, o, text, doc in _rows(db, """
-        SELECT DISTINCT ?s ?p ?o ?text ?doc WHERE {
-          ?ev a kg:Evidence ; rdf:subject ?s ; rdf:predicate ?p ; rdf:object ?o .
-          OPTIONAL { ?ev kg:sentence/nif:anchorOf ?text }
+        SELECT ?s ?p ?o ?text ?doc WHERE {
+          ?ev a kg:Evidence ; rdf:subject ?s ; rdf:predicate ?p ; rdf:object ?o ; kg:sentence/nif:anchorOf ?text .
           OPTIONAL { ?ev prov:wasDerivedFrom ?doc }
         }"""):
-        if text:
-            _keep(found[(s, local(p), o)], _support("sentence", text, doc, sources))
+        _keep(found[(s, local(p), o)], ("sentence", text, doc and source(doc)))
     support: dict[str, set[tuple[str, str, str]]] = defaultdict(set)
     for coop, quote, anchor, doc in _rows(db, """
-        SELECT DISTINCT ?c ?q ?a ?doc WHERE {
+        SELECT ?c ?q ?a ?doc WHERE {
           ?c kg:supportedBy ?st .
           OPTIONAL { ?st kg:quote ?q } OPTIONAL { ?st nif:anchorOf ?a }
           OPTIONAL { ?st nif:referenceContext|prov:wasDerivedFrom ?doc }
         }"""):
         if quote or anchor:
-            _keep(support[coop], _support("quote" if quote else "sentence", quote or anchor, doc, sources))
+            _keep(support[coop], ("quote" if quote else "sentence", quote or anchor, doc and source(doc)))
     members: dict[str, set[str]] = defaultdict(set)
     for coop, p, o in _select(db, """
-        SELECT DISTINCT ?c ?p ?o WHERE { ?c kg:supportedBy ?st ; ?p ?o . VALUES ?p { kg:participant kg:aboutSector } }
-    """):
+        SELECT DISTINCT ?c ?p ?o WHERE {
+          VALUES ?p { kg:participant kg:aboutSector } ?c ?p ?o . FILTER EXISTS { ?c kg:supportedBy ?st }
+        }"""):
         _keep(found[(coop, local(p), o)], *support[coop])
         if p.endswith("participant"):
             members[coop].add(o)
@@ -301,16 +301,18 @@ def _evidence(db: Store, sources: dict[str, str]) -> dict[tuple[str, str, str], 
     return found
 
 
-def _statements(db: Store, sources: dict[str, str]) -> Iterator[tuple[str, str, str, tuple[str, str, str] | None]]:
+def _statements(
+    db: Store, source: Callable[[str], str]
+) -> Iterator[tuple[str, str, str, tuple[str, str, str] | None]]:
     """(statement, speaker, sector or '', the quotation as support) for every statement with a speaker."""
     rows = _rows(db, """
-        SELECT DISTINCT ?st ?who ?sector ?q ?doc WHERE {
+        SELECT ?st ?who ?sector ?q ?doc WHERE {
           ?st kg:speaker ?who .
           OPTIONAL { ?st kg:aboutSector ?sector } OPTIONAL { ?st kg:quote ?q }
           OPTIONAL { ?st prov:wasDerivedFrom ?doc }
         }""")
     for st, who, sector, q, doc in rows:
-        yield st, who, sector, _support("quote", q, doc, sources) if q else None
+        yield st, who, sector, ("quote", q, doc and source(doc)) if q else None
 
 
 def _relations(db: Store, documents: bool) -> list[tuple[str, str, str]]:
@@ -329,12 +331,12 @@ def project(db: Store, *, lang: str = "ru", documents: bool = False) -> nx.Multi
     classes = _node_classes(db, documents, ancestors)
     mentions, docs = _counts(db)
     links = _same_as(db)
-    sources = _sources(db)
+    source = _headlines(db)
     graph = nx.MultiDiGraph()
     for iri in sorted(classes):
         names = labels.get(iri, {})
         cls = most_specific(classes[iri], ancestors)
-        fallback = sources.get(iri, local(iri)) if cls == "Document" else local(iri)
+        fallback = source(iri) if cls == "Document" else local(iri)
         wd, gn = links.get(iri, ("", ""))
         graph.add_node(
             iri, label=pick_label(names, lang, fallback), label_ru=names.get("ru", ""),
@@ -346,7 +348,7 @@ def project(db: Store, *, lang: str = "ru", documents: bool = False) -> nx.Multi
         for st, quote in _select(db, "SELECT ?st ?q WHERE { ?st kg:quote ?q }"):
             if st in graph and graph.nodes[st]["label"] == local(st):
                 graph.nodes[st]["label"] = quote if len(quote) <= 60 else quote[:59] + "…"
-    evidence = _evidence(db, sources)
+    evidence = _evidence(db, source)
     for s, p, o in sorted(_relations(db, documents)):
         if s in graph and o in graph and s != o:
             name = local(p)
@@ -355,7 +357,7 @@ def project(db: Store, *, lang: str = "ru", documents: bool = False) -> nx.Multi
                 evidence=tuple(sorted(evidence.get((s, name, o), ()))),
             )
     if not documents:
-        _add_speaks_about(graph, _statements(db, sources), lang)
+        _add_speaks_about(graph, _statements(db, source), lang)
     _name_unlabelled(graph)
     return graph
 

@@ -15,7 +15,7 @@ from click.testing import CliRunner
 from pyoxigraph import BlankNode, NamedNode, Quad, RdfFormat, Store, Triple, parse
 from rdflib import Graph
 
-from kg import dataset
+from kg import dataset, extsort
 from kg import store as kg_store
 from kg.cli import main
 from kg.pipeline import Context, build
@@ -293,8 +293,8 @@ def _ground(triple: Triple) -> bool:
 
 
 def test_namespaces() -> None:
-    assert dataset.namespace("https://w3id.org/kg-news/ontology#Person") == "https://w3id.org/kg-news/ontology#"
-    assert dataset.namespace("https://schema.org/headline") == "https://schema.org/"
+    assert extsort.namespace("https://w3id.org/kg-news/ontology#Person") == "https://w3id.org/kg-news/ontology#"
+    assert extsort.namespace("https://schema.org/headline") == "https://schema.org/"
 
 
 def test_the_ttl12_snippet_of_the_docs(turtle12_file: Path, turtle12: Store, capsys: pytest.CaptureFixture) -> None:
