@@ -80,7 +80,7 @@ def test_statistics_match_the_store(void: Store, built: Store, examples_build: P
     assert int(stats["s"]) == len({q.subject for q in built})
     assert int(stats["p"]) == len({q.predicate for q in built})
     assert int(stats["o"]) == len({q.object for q in built})
-    assert dataset.recorded_counts(examples_build / "void.ttl") == kg_store.statistics(built)
+    assert dataset.recorded(examples_build / "void.ttl").counts == kg_store.statistics(built)
 
 
 def test_a_class_partition_per_class(void: Store, built: Store) -> None:
@@ -189,6 +189,25 @@ def test_an_incremental_build_used_only_the_documents_it_processed(
     assert derived(void) == derived(load(examples_build / "void.ttl")) and len(derived(void)) == 7
     changed = one(void, f"SELECT ?h WHERE {{ <{docs}05-finance-yuan-tenge> kg:contentHash ?h }}")
     assert changed == hashlib.sha256(finance.read_text(encoding="utf-8").encode()).hexdigest()
+
+
+def test_an_unchanged_rebuild_hashes_only_the_files_modified_since_the_last_description(
+    examples_build: Path, ctx: Context, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    out = tmp_path / "out"
+    shutil.copytree(examples_build, out)  # keeps modification times: every file is older than void.ttl
+    tampered = out / "nodes.csv"
+    tampered.write_bytes(tampered.read_bytes().replace(b"label", b"LABEL", 1))  # same size, modified after
+    hashed, sha256 = [], dataset._sha256
+    monkeypatch.setattr(dataset, "_sha256", lambda path: hashed.append(path.name) or sha256(path))
+    report = build([ROOT / "examples" / "news"], out, ctx=ctx, progress=False)
+    assert (report.documents, report.skipped) == (0, 7)
+    assert sorted(hashed) == ["nodes.csv", "report.json"]  # report.json is rewritten by every build
+    void = load(out / "void.ttl")
+    for name in ("nodes.csv", "report.json", "graph.nq", "graph.html"):
+        recorded = one(void, f"""
+            SELECT ?sha WHERE {{ ?d dcterms:title "{name}" ; spdx:checksum/spdx:checksumValue ?sha }}""")
+        assert recorded == hashlib.sha256((out / name).read_bytes()).hexdigest(), name
 
 
 def test_start_and_end_times_when_the_start_is_known(tmp_path: Path) -> None:
