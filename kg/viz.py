@@ -11,7 +11,7 @@ import json
 import math
 import re
 from collections import Counter, defaultdict, deque
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Container, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -267,16 +267,20 @@ def _headlines(db: Store) -> Callable[[str], str]:
 
 # The queries below return a row per supporting text and no DISTINCT: Oxigraph would hold every row of a large
 # corpus to drop duplicates, which the bounded sets of _keep drop anyway.
-def _evidence(db: Store, source: Callable[[str], str]) -> dict[tuple[str, str, str], set[tuple[str, str, str]]]:
-    """Supporting sentences and quotations, keyed by (subject, predicate local name, object): the first
-    EVIDENCE_SHOWN in sort order, so that a page of a large corpus stays small. `source` names a document."""
+def _evidence(
+    db: Store, source: Callable[[str], str], nodes: Container[str]
+) -> dict[tuple[str, str, str], set[tuple[str, str, str]]]:
+    """Supporting sentences and quotations of the links between `nodes`, keyed by (subject, predicate local name,
+    object): the first EVIDENCE_SHOWN in sort order, so that a page of a large corpus stays small. `source` names
+    a document. Most evidence is of links from text records (a statement's speaker and sectors), never drawn."""
     found: dict[tuple[str, str, str], set[tuple[str, str, str]]] = defaultdict(set)
     for s, p, o, text, doc in _rows(db, """
         SELECT ?s ?p ?o ?text ?doc WHERE {
           ?ev a kg:Evidence ; rdf:subject ?s ; rdf:predicate ?p ; rdf:object ?o ; kg:sentence/nif:anchorOf ?text .
           OPTIONAL { ?ev prov:wasDerivedFrom ?doc }
         }"""):
-        _keep(found[(s, local(p), o)], ("sentence", text, doc and source(doc)))
+        if s in nodes and o in nodes:
+            _keep(found[(s, local(p), o)], ("sentence", text, doc and source(doc)))
     support: dict[str, set[tuple[str, str, str]]] = defaultdict(set)
     for coop, quote, anchor, doc in _rows(db, """
         SELECT ?c ?q ?a ?doc WHERE {
@@ -291,8 +295,9 @@ def _evidence(db: Store, source: Callable[[str], str]) -> dict[tuple[str, str, s
         SELECT DISTINCT ?c ?p ?o WHERE {
           VALUES ?p { kg:participant kg:aboutSector } ?c ?p ?o . FILTER EXISTS { ?c kg:supportedBy ?st }
         }"""):
-        _keep(found[(coop, local(p), o)], *support[coop])
-        if p.endswith("participant"):
+        if coop in nodes and o in nodes:
+            _keep(found[(coop, local(p), o)], *support[coop])
+        if p.endswith("participant") and o in nodes:
             members[coop].add(o)
     for coop, parts in members.items():
         for a in parts:
@@ -348,7 +353,7 @@ def project(db: Store, *, lang: str = "ru", documents: bool = False) -> nx.Multi
         for st, quote in _select(db, "SELECT ?st ?q WHERE { ?st kg:quote ?q }"):
             if st in graph and graph.nodes[st]["label"] == local(st):
                 graph.nodes[st]["label"] = quote if len(quote) <= 60 else quote[:59] + "…"
-    evidence = _evidence(db, source)
+    evidence = _evidence(db, source, graph)
     for s, p, o in sorted(_relations(db, documents)):
         if s in graph and o in graph and s != o:
             name = local(p)
