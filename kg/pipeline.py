@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import hashlib
 import json
+import multiprocessing
 import sys
 import time
 from collections.abc import Iterable, Iterator, Sequence
+from concurrent.futures import ProcessPoolExecutor
 from contextlib import closing
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
@@ -190,7 +192,7 @@ def build(
     db.flush()
     previous = None if pending.exists() else _previous_counts(out)
     if previous is None:
-        write_outputs(db, out, report, started=started_at)
+        write_outputs(db, out, report, started=started_at, workers=workers)
     else:
         _write_report(db, out, report, *previous, started=started_at)
     pending.unlink(missing_ok=True)
@@ -303,16 +305,24 @@ def _prune(db: store.Store, keep: set[str], verbose: bool) -> int:
     return len(stale)
 
 
-def write_outputs(db: store.Store, out: Path, report: BuildReport, started: datetime | None = None) -> None:
+def write_outputs(
+    db: store.Store, out: Path, report: BuildReport, started: datetime | None = None, workers: int = 1
+) -> None:
     """Write the RDF files, the HTML graph and report.json from the store, then void.ttl recording the build
-    that began at `started`."""
+    that began at `started`. With `workers` > 1, the page and the tables (from a read-only view of out/store)
+    and JSON-LD are written by two helper processes while this one writes the other files."""
     from kg import viz  # pyvis and networkx are only needed here
 
-    counts = store.write_all(db, {fmt: out / f"graph.{fmt}" for fmt in GRAPH_FILES})
+    paths = {fmt: out / f"graph.{fmt}" for fmt in GRAPH_FILES}
+    if workers > 1:
+        with ProcessPoolExecutor(2, mp_context=multiprocessing.get_context("spawn")) as helper:
+            page = helper.submit(viz.write_files_from, out / "store", out)
+            counts = store.write_all(db, paths, helper)
+            page.result()
+    else:
+        counts = store.write_all(db, paths)
+        viz.write_files(db, out)
     report.triples = counts.triples
-    graph = viz.project(db)  # once for the page and the tables
-    write_atomic(out / "graph.html", viz.graph_page(graph)[0])
-    viz.write_tables(graph, out)
     report.classes = {
         row["class"].value.rsplit("#", 1)[1]: int(row["n"].value) for row in store.query(db, CLASS_COUNTS)
     }

@@ -8,7 +8,7 @@ import re
 import shutil
 import tempfile
 from collections.abc import Callable, Iterable, Iterator
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Executor, ThreadPoolExecutor
 from dataclasses import dataclass
 from functools import cached_property, lru_cache
 from pathlib import Path
@@ -131,17 +131,29 @@ def write(store: Store, path: Path, fmt: str, quads: list[Quad] | None = None) -
         dump(store, handle, fmt, quads)
 
 
-def write_all(store: Store, paths: dict[str, Path]) -> Statistics:
+def write_all(store: Store, paths: dict[str, Path], helper: Executor | None = None) -> Statistics:
     """Write the store in each format to its path (sorted, atomically) from one external sort; the VoID counts of
-    the union of all graphs."""
+    the union of all graphs. With a `helper` process pool, JSON-LD (the slowest to write) is written there
+    meanwhile."""
     workdir = next(iter(paths.values())).parent
     workdir.mkdir(parents=True, exist_ok=True)
+    aside = {"jsonld"} & paths.keys() if helper else set()
     with tempfile.TemporaryDirectory(prefix=".kg-sort-", dir=workdir) as tmp:
         dumped = sorted_dump(store, Path(tmp))
+        futures = [helper.submit(write_sorted, dumped, paths[fmt], fmt) for fmt in aside] if helper else []
         for fmt, path in paths.items():
-            with atomic_writer(path) as handle:
-                dump_sorted(dumped, handle, fmt)
-        return extsort.statistics(dumped.triples, Path(tmp))
+            if fmt not in aside:
+                write_sorted(dumped, path, fmt)
+        counts = extsort.statistics(dumped.triples, Path(tmp))
+        for future in futures:
+            future.result()
+        return counts
+
+
+def write_sorted(dumped: SortedDump, path: Path, fmt: str) -> None:
+    """Write a sorted dump as `fmt` to `path`, atomically."""
+    with atomic_writer(path) as handle:
+        dump_sorted(dumped, handle, fmt)
 
 
 def statistics(store: Store) -> Statistics:

@@ -760,6 +760,18 @@ def graph_page(
     return html, VizStats(nodes=shown.number_of_nodes(), edges=shown.number_of_edges(), omitted=omitted)
 
 
+def write_files(db: Store, out: Path) -> None:
+    """Write graph.html, graph.graphml, graph.gexf, nodes.csv and edges.csv of the store's projection into `out`."""
+    graph = project(db)  # once for the page and the tables
+    write_atomic(out / "graph.html", graph_page(graph)[0])
+    write_tables(graph, out)
+
+
+def write_files_from(store_path: Path, out: Path) -> None:
+    """`write_files` in a process of its own, from a read-only view of the store at `store_path`."""
+    write_files(Store.read_only(str(store_path)), out)
+
+
 def write_html(
     db: Store,
     path: Path,
