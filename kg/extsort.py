@@ -30,43 +30,54 @@ class Block:
 
 
 @dataclass(frozen=True)
+class Dump:
+    """A store's quads as unsorted N-Quads files: where each graph's quads lie, in the order of the graphs' names."""
+
+    graphs: tuple[Block, ...]
+    named_only: bool  # no quad in the default graph: every line's last term is its graph
+
+
+@dataclass(frozen=True)
 class SortedDump:
     """Where a store's sorted quads and distinct triples were written, and how many triples there are."""
 
     quads: Path  # N-Quads, every quad, sorted
     triples: Path  # N-Triples, the union of all graphs, distinct and sorted
     triple_count: int
-    named_only: bool  # no quad in the default graph: every line's last term is its graph
-    graphs: tuple[Block, ...]  # each graph's quads, in the order of the graphs' names
+    dump: Dump  # the unsorted dump they were sorted from
 
 
 def sorted_dump(store: Store, workdir: Path, run_bytes: int = RUN_BYTES) -> SortedDump:
     """Write the store's quads and triples, sorted, as files in `workdir`."""
-    blocks = dump_graphs(store, workdir)
+    return sort_dump(dump_graphs(store, workdir), workdir, run_bytes)
+
+
+def sort_dump(dump: Dump, workdir: Path, run_bytes: int = RUN_BYTES) -> SortedDump:
+    """Sort a dump's quads, and their distinct triples, into files in `workdir`."""
     quads = workdir / "quads.nq"
-    merge_sort(sorted({block.path for block in blocks}), quads, workdir, run_bytes)
+    merge_sort(sorted({block.path for block in dump.graphs}), quads, workdir, run_bytes)
     triples = workdir / "triples.nt"
-    named_only = next(iter(store.quads_for_pattern(None, None, None, DefaultGraph())), None) is None
     with quads.open("rb") as lines, triples.open("wb") as out:
-        count = write_distinct(out, triple_lines(lines) if named_only else parsed_triple_lines(quads))
-    return SortedDump(quads, triples, count, named_only, tuple(blocks))
+        count = write_distinct(out, triple_lines(lines) if dump.named_only else parsed_triple_lines(quads))
+    return SortedDump(quads, triples, count, dump)
 
 
-def dump_graphs(store: Store, workdir: Path, threads: int = 2) -> list[Block]:
-    """The store's quads as unsorted N-Quads files, graphs shared among `threads` threads; where each graph's
-    quads lie, in the order of the graphs' names (the default graph last).
+def dump_graphs(store: Store, workdir: Path, threads: int = 2) -> Dump:
+    """The store's quads as unsorted N-Quads files, graphs shared among `threads` threads (the default graph
+    last).
 
     Oxigraph releases the GIL while it dumps, and reading an on-disk store is bound by its term lookups, so
     dumping the graphs from two threads takes ~55% of the time of one `Store.dump` (bench/rdf_scale.py).
     """
     graphs: list[NamedNode | BlankNode | DefaultGraph] = sorted(store.named_graphs(), key=str)
-    if next(iter(store.quads_for_pattern(None, None, None, DefaultGraph())), None) is not None:
+    named_only = next(iter(store.quads_for_pattern(None, None, None, DefaultGraph())), None) is None
+    if not named_only:
         graphs.append(DefaultGraph())
     paths = [workdir / f"graphs-{number}.nq" for number in range(threads)]
     with ThreadPoolExecutor(threads) as pool:
         done = [pool.submit(_dump, store, graphs[number::threads], path) for number, path in enumerate(paths)]
         shares = [future.result() for future in done]
-    return [shares[index % threads][index // threads] for index in range(len(graphs))]
+    return Dump(tuple(shares[index % threads][index // threads] for index in range(len(graphs))), named_only)
 
 
 def _dump(store: Store, graphs: list[NamedNode | BlankNode | DefaultGraph], path: Path) -> list[Block]:

@@ -31,7 +31,7 @@ from pyoxigraph import (
 from rdflib.compare import to_canonical_graph
 
 from kg import extsort
-from kg.extsort import SortedDump, Statistics, sorted_dump
+from kg.extsort import Dump, SortedDump, Statistics, sorted_dump
 from kg.files import atomic_writer
 from kg.rdf import PREFIXES, TYPE
 from kg.vocab import ENTITIES_GRAPH, ONTOLOGY_GRAPH
@@ -133,27 +133,29 @@ def write(store: Store, path: Path, fmt: str, quads: list[Quad] | None = None) -
 
 def write_all(store: Store, paths: dict[str, Path], helper: Executor | None = None) -> Statistics:
     """Write the store in each format to its path (sorted, atomically) from one external sort; the VoID counts of
-    the union of all graphs. With a `helper` process pool, JSON-LD (the slowest to write) is written there
-    meanwhile."""
+    the union of all graphs. With a `helper` process pool, JSON-LD (the slowest to write, and written from the
+    unsorted dump's graphs) is written there meanwhile."""
     workdir = next(iter(paths.values())).parent
     workdir.mkdir(parents=True, exist_ok=True)
-    aside = {"jsonld"} & paths.keys() if helper else set()
     with tempfile.TemporaryDirectory(prefix=".kg-sort-", dir=workdir) as tmp:
-        dumped = sorted_dump(store, Path(tmp))
-        futures = [helper.submit(write_sorted, dumped, paths[fmt], fmt) for fmt in aside] if helper else []
+        dump = extsort.dump_graphs(store, Path(tmp))
+        aside = {"jsonld"} & paths.keys() if helper and dump.named_only else set()
+        futures = [helper.submit(write_jsonld, dump, paths[fmt]) for fmt in aside] if helper else []
+        dumped = extsort.sort_dump(dump, Path(tmp))
         for fmt, path in paths.items():
             if fmt not in aside:
-                write_sorted(dumped, path, fmt)
+                with atomic_writer(path) as handle:
+                    dump_sorted(dumped, handle, fmt)
         counts = extsort.statistics(dumped.triples, Path(tmp))
         for future in futures:
             future.result()
         return counts
 
 
-def write_sorted(dumped: SortedDump, path: Path, fmt: str) -> None:
-    """Write a sorted dump as `fmt` to `path`, atomically."""
+def write_jsonld(dump: Dump, path: Path) -> None:
+    """Write the JSON-LD of a dump whose quads all lie in named graphs to `path`, atomically."""
     with atomic_writer(path) as handle:
-        dump_sorted(dumped, handle, fmt)
+        _jsonld_by_graph(dump, handle)
 
 
 def statistics(store: Store) -> Statistics:
@@ -168,8 +170,8 @@ def dump_sorted(dumped: SortedDump, handle: BinaryIO, fmt: str) -> None:
         with (dumped.quads if fmt == "nq" else dumped.triples).open("rb") as lines:
             shutil.copyfileobj(lines, handle)
         return
-    if fmt == "jsonld" and dumped.named_only:
-        _jsonld_by_graph(dumped, handle)
+    if fmt == "jsonld" and dumped.dump.named_only:
+        _jsonld_by_graph(dumped.dump, handle)
         return
     if fmt in WRITERS:
         handle.write(WRITERS[fmt](parse(path=str(dumped.quads), format=RdfFormat.N_QUADS)))
@@ -178,13 +180,13 @@ def dump_sorted(dumped: SortedDump, handle: BinaryIO, fmt: str) -> None:
     serialize(parse(path=str(source[0]), format=source[1]), handle, format=FORMATS[fmt], prefixes=PREFIXES)
 
 
-def _jsonld_by_graph(dumped: SortedDump, handle: BinaryIO) -> None:
+def _jsonld_by_graph(dump: Dump, handle: BinaryIO) -> None:
     """What `jsonld` writes, one named graph at a time, so memory holds one graph rather than the dataset."""
     context = jsonld_context()
     compactor = Compactor.from_context(context)
 
     def graphs() -> Iterator[tuple[str, list[dict]]]:
-        for block in dumped.graphs:
+        for block in dump.graphs:
             quads = [_terms(line.decode()) for line in extsort.sorted_lines(block).splitlines()]
             if quads:
                 yield compactor.iri(quads[0][3]), _nodes(quads, compactor)
