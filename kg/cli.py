@@ -29,7 +29,8 @@ def main() -> None:
               help="Output directory.")
 @click.option("--quiet", is_flag=True, help="No progress bar or summary.")
 @click.option("--workers", type=click.IntRange(min=1), default=os.cpu_count() or 1, show_default="all cores",
-              help="Processes that annotate and extract, each loading the models once.")
+              help="Processes that annotate and extract, each loading the models once; with more than one, "
+              "the output files are also written by two processes.")
 @click.option("--prune", is_flag=True, help="Drop the graphs of documents that are not in this run's input.")
 @click.option("--dask", "dask_address", metavar="ADDRESS",
               help="Annotate and extract on a Dask distributed cluster, e.g. tcp://HOST:8786.")
