@@ -27,7 +27,8 @@ import json
 import os
 import re
 import sys
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
+from itertools import chain
 from pathlib import Path, PurePosixPath
 from typing import TextIO
 
@@ -42,6 +43,7 @@ JSONL_SUFFIXES = (".jsonl",)
 SUFFIXES = TEXT_SUFFIXES + HTML_SUFFIXES + JSONL_SUFFIXES
 STDIN = "-"
 STDIN_SOURCE = "<stdin>"
+CHUNK = 1 << 20  # bytes read at a time from a JSONL file or stdin
 OPTIONAL_FIELDS = ("title", "date", "url", "source", "language")
 
 SAFE_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*")
@@ -114,11 +116,12 @@ def is_article_name(name: str) -> bool:
 def read_file(path: Path, *, source: str, doc_id: str) -> Iterator[Item]:
     """The documents in one file, chosen by its extension; an unknown extension is read as plain text."""
     suffix = path.suffix.lower()
+    if suffix in JSONL_SUFFIXES:
+        yield from _read_jsonl_file(path, source)
+        return
     try:
         data = path.read_bytes()
-        if suffix in JSONL_SUFFIXES:
-            items: Iterator[Item] = parse_jsonl(require_text(decode(data)), source=source)
-        elif suffix in HTML_SUFFIXES:
+        if suffix in HTML_SUFFIXES:
             items = iter([(source, parse_html(data, doc_id=doc_id, source=source))])
         else:
             document = parse_text(decode(data), doc_id=doc_id, source=source, markdown=suffix == ".md")
@@ -132,29 +135,36 @@ def read_file(path: Path, *, source: str, doc_id: str) -> Iterator[Item]:
     yield from items
 
 
-def read_stdin(stream: TextIO) -> Iterator[Item]:
-    """The documents on standard input: JSONL when it starts with `{`, else one text document."""
+def _read_jsonl_file(path: Path, source: str) -> Iterator[Item]:
+    """The documents of a .jsonl file, read a line at a time."""
     try:
-        text = read_stream(stream)
-        if text.lstrip().startswith("{"):
-            items = parse_jsonl(text, source=STDIN_SOURCE)
-        else:
-            items = iter([(STDIN_SOURCE, parse_text(text, doc_id=text_id(text), source=STDIN_SOURCE))])
+        with path.open("rb") as handle:
+            yield from read_jsonl(iter(lambda: handle.read(CHUNK), b""), source=source)
+    except OSError as error:
+        yield source, IngestError(source, f"{source}: cannot read: {(error.strerror or str(error)).lower()}")
+
+
+def read_stdin(stream: TextIO) -> Iterator[Item]:
+    """The documents on standard input: JSONL when it starts with `{` (read a line at a time, as it comes), else
+    one text document."""
+    buffer = getattr(stream, "buffer", None)
+    if buffer is None:  # a text stream without bytes underneath (tests): its text as UTF-8
+        chunks: Iterator[bytes] = iter([stream.read().encode("utf-8", "surrogatepass")])
+    else:
+        chunks = iter(lambda: buffer.read1(CHUNK), b"")  # what has arrived so far, without waiting for more
+    head = b""
+    for chunk in chunks:  # enough to see the first character that is not blank
+        head += chunk
+        if head.removeprefix(codecs.BOM_UTF8).strip():
+            break
+    if head.removeprefix(codecs.BOM_UTF8).lstrip().startswith(b"{"):
+        yield from read_jsonl(chain([head], chunks), source=STDIN_SOURCE)
+        return
+    try:
+        text = decode(head + b"".join(chunks))
+        yield STDIN_SOURCE, parse_text(text, doc_id=text_id(text), source=STDIN_SOURCE)
     except BadInput as error:
         yield STDIN_SOURCE, IngestError(STDIN_SOURCE, f"{STDIN_SOURCE}: {error}")
-        return
-    yield from items
-
-
-def read_stream(stream: TextIO) -> str:
-    """All of a stream's text, decoded here from its bytes when it has them so that bad UTF-8 is reported."""
-    buffer = getattr(stream, "buffer", None)
-    if buffer is not None:
-        return decode(buffer.read())
-    text = stream.read()
-    if "\x00" in text:
-        raise BadInput("binary file, not text")
-    return normalise_newlines(text.removeprefix("\ufeff"))
 
 
 def decode(data: bytes) -> str:
@@ -231,16 +241,50 @@ def main_text(text: str, title: str) -> str:
     return rest.strip() if title and head.strip() == title else f"{head}\n{rest}".strip()
 
 
-def parse_jsonl(text: str, *, source: str) -> Iterator[Item]:
-    """One Document per non-blank JSONL line, or an IngestError naming the line and what is wrong with it."""
-    for number, line in enumerate(text.split("\n"), start=1):
-        if not line.strip():
-            continue
-        origin = f"{source}#L{number}"
+def read_jsonl(chunks: Iterable[bytes], *, source: str) -> Iterator[Item]:
+    """One Document per non-blank line of JSONL bytes, or an IngestError naming the line and what is wrong with
+    it, a line at a time so that memory never holds the file; input that is not UTF-8 text at all (UTF-16,
+    binary, blank) is one error."""
+    lines = _lines(chunks)
+    first = next(lines, b"")
+    if first.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        yield source, IngestError(source, f"{source}: UTF-16 text, not UTF-8: convert it to UTF-8")
+        return
+    if is_binary(first[:8192]):
+        yield source, IngestError(source, f"{source}: binary file, not text")
+        return
+    number, found = 0, False
+    for raw in chain([first.removeprefix(codecs.BOM_UTF8)], lines):
         try:
-            yield origin, parse_record(line, default_source=origin)
-        except BadInput as error:
-            yield origin, IngestError(origin, f"{source}: line {number}: {error}")
+            text = raw.decode("utf-8")
+        except UnicodeDecodeError as error:
+            number += 1
+            origin = f"{source}#L{number}"
+            yield origin, IngestError(origin, f"{source}: line {number}: not valid UTF-8 at byte {error.start}")
+            found = True
+            continue
+        for line in normalise_newlines(text).split("\n"):  # a lone CR ends a line too
+            number += 1
+            if not line.strip():
+                continue
+            found, origin = True, f"{source}#L{number}"
+            try:
+                if "\x00" in line:
+                    raise BadInput("binary data (a NUL byte)")
+                yield origin, parse_record(line, default_source=origin)
+            except BadInput as error:
+                yield origin, IngestError(origin, f"{source}: line {number}: {error}")
+    if not found:
+        yield source, IngestError(source, f"{source}: empty document")
+
+
+def _lines(chunks: Iterable[bytes]) -> Iterator[bytes]:
+    """The lines of a stream of byte chunks, without their line feeds."""
+    rest = b""
+    for chunk in chunks:
+        *complete, rest = (rest + chunk).split(b"\n")
+        yield from complete
+    yield rest
 
 
 def parse_record(line: str, *, default_source: str) -> Document:

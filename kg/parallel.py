@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import threading
 from collections import deque
 from collections.abc import Iterable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
@@ -44,8 +45,17 @@ def map_documents(documents: Iterable[Document], workers: int, window: int = 0) 
         pool.shutdown(cancel_futures=True)
 
 
+def exit_with_parent() -> None:
+    """End this pool process when the process that started it dies: killed, it cannot shut its pool down, and
+    the workers would wait for work forever."""
+    parent = multiprocessing.parent_process()
+    if parent is not None:
+        threading.Thread(target=lambda: (parent.join(), os._exit(1)), daemon=True).start()
+
+
 def _load_context() -> None:
     global _context
+    exit_with_parent()
     _context = load_context()
 
 

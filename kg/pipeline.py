@@ -315,7 +315,10 @@ def write_outputs(
 
     paths = {fmt: out / f"graph.{fmt}" for fmt in GRAPH_FILES}
     if workers > 1:
-        with ProcessPoolExecutor(2, mp_context=multiprocessing.get_context("spawn")) as helper:
+        from kg.parallel import exit_with_parent
+
+        spawn = multiprocessing.get_context("spawn")
+        with ProcessPoolExecutor(2, mp_context=spawn, initializer=exit_with_parent) as helper:
             page = helper.submit(viz.write_files_from, out / "store", out)
             counts = store.write_all(db, paths, helper)
             page.result()

@@ -7,6 +7,7 @@ import os
 import re
 import shutil
 import tempfile
+import threading
 from pathlib import Path
 
 import pytest
@@ -263,6 +264,47 @@ def test_stdin_jsonl():
     first, second = read("-", stdin=io.StringIO(feed))
     assert (first.id, first.source) == ("s1", "<stdin>#L1")
     assert (second.id, second.source) == ("s2", "Лента")
+
+
+def test_stdin_jsonl_comes_a_line_at_a_time_before_the_stream_ends():
+    read_end, write_end = os.pipe()
+    with os.fdopen(write_end, "wb") as writer, io.TextIOWrapper(os.fdopen(read_end, "rb"), encoding="utf-8") as stdin:
+        writer.write('{"id": "first", "text": "Делегация прибыла в Астану."}\n'.encode())
+        writer.flush()
+        got: list = []
+        reader = threading.Thread(target=lambda: got.append(next(read_documents(["-"], stdin=stdin))), daemon=True)
+        reader.start()
+        reader.join(10)  # the stream is still open: a reader waiting for its end would never return
+        writer.close()
+        reader.join(10)
+        assert [doc.id for doc in got] == ["first"] and not reader.is_alive()
+
+
+def test_a_jsonl_file_is_read_a_line_at_a_time(tmp_path, monkeypatch):
+    path = tmp_path / "feed.jsonl"
+    path.write_text("".join(f'{{"id": "d{i}", "text": "Текст {i}."}}\n' for i in range(5000)), encoding="utf-8")
+    reads: list[int] = []
+    real_open = Path.open
+
+    def counting_open(self, *args, **kwargs):
+        handle = real_open(self, *args, **kwargs)
+        real_read = handle.read
+        handle.read = lambda size=-1: reads.append(size) or real_read(size)
+        return handle
+
+    monkeypatch.setattr(Path, "open", counting_open)
+    monkeypatch.setattr("kg.ingest.CHUNK", 4096)
+    docs = read(path)
+    assert [d.id for d in docs[:2]] == ["d0", "d1"] and len(docs) == 5000
+    assert reads and -1 not in reads and max(reads) == 4096  # never the whole file at once
+
+
+def test_a_jsonl_line_that_is_not_utf8_is_one_error_and_the_other_lines_still_come(tmp_path):
+    path = tmp_path / "feed.jsonl"
+    path.write_bytes(b'{"id": "a", "text": "one"}\n{"id": "b", "text": "Caf\xe9"}\n{"id": "c", "text": "three"}\n')
+    first, error, third = read(path)
+    assert (first.id, third.id) == ("a", "c")
+    assert error == IngestError(f"{path.as_posix()}#L2", f"{path.as_posix()}: line 2: not valid UTF-8 at byte 24")
 
 
 def test_stdin_bytes_are_checked_for_utf8():

@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import io
 import json
 import shutil
+import subprocess
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
+import psutil
 import pyoxigraph
 import pytest
 from distributed import LocalCluster
@@ -21,6 +25,7 @@ from kg.types import Document
 from kg.vocab import doc_graph
 
 from .conftest import EXAMPLES
+from .servers import kg_command
 
 OUTPUTS = ("graph.ttl", "graph.nq", "graph.jsonld", "graph.html", "report.json")
 GRAPH_OUTPUTS = OUTPUTS[:-1]
@@ -194,3 +199,40 @@ def test_a_bad_document_on_a_dask_worker_is_named(cluster: LocalCluster, tmp_pat
     inputs = _bad_and_good_inputs(tmp_path / "in")
     report = build([inputs], tmp_path / "out", dask=cluster.scheduler_address, progress=False)
     _assert_bad_document_named(report, tmp_path / "out")
+
+
+def test_worker_processes_end_when_the_build_process_is_killed(tmp_path: Path) -> None:
+    build_process = subprocess.Popen(
+        [*kg_command(), "build", "-", "-o", str(tmp_path / "out"), "--workers", "2", "--quiet"],
+        stdin=subprocess.PIPE, stderr=subprocess.DEVNULL,
+    )
+    workers: list[psutil.Process] = []
+    try:
+        docs = (json.dumps({"id": f"d{i}", "text": "Делегация прибыла в Астану."}, ensure_ascii=False)
+                for i in range(40))  # two batches, a worker each; stdin left open: the build waits for more
+        build_process.stdin.write("\n".join(docs).encode() + b"\n")
+        build_process.stdin.flush()
+        workers = _pool_workers(psutil.Process(build_process.pid))
+        build_process.kill()  # SIGKILL: no chance to shut the pool down
+        build_process.wait(10)
+        _, alive = psutil.wait_procs(workers, timeout=30)
+        assert not alive, f"orphaned workers: {alive}"
+    finally:
+        for process in [build_process, *workers]:
+            with contextlib.suppress(psutil.NoSuchProcess, ProcessLookupError):
+                process.kill()
+
+
+def _pool_workers(parent: psutil.Process, count: int = 2, timeout: float = 60) -> list[psutil.Process]:
+    """The pool's worker processes, once they run their initializer (a second thread: the parent watch) or
+    `timeout` seconds after they started."""
+    deadline = time.monotonic() + timeout
+    workers: list[psutil.Process] = []
+    while time.monotonic() < deadline:
+        with contextlib.suppress(psutil.NoSuchProcess):
+            workers = [p for p in parent.children() if "spawn_main" in " ".join(p.cmdline())]
+            if len(workers) == count and all(p.num_threads() >= 2 for p in workers):
+                break
+        time.sleep(0.1)
+    assert len(workers) == count, "the pool's workers did not start"
+    return workers
