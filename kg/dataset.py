@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 from collections import defaultdict
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from importlib.metadata import PackageNotFoundError, version
@@ -62,11 +63,6 @@ LINK_TARGETS = {
 }
 ENTITIES = "SELECT (COUNT(DISTINCT ?e) AS ?n) WHERE { ?doc kg:mentions ?e }"
 LINKS = "SELECT (COUNT(DISTINCT *) AS ?n) WHERE { ?s owl:sameAs ?o . FILTER(STRSTARTS(STR(?o), ?space)) }"
-DOCUMENTS = """
-SELECT DISTINCT ?doc ?hash ?source
-WHERE { ?doc a kg:Document ; kg:contentHash ?hash . OPTIONAL { ?doc kg:source ?source } }
-ORDER BY ?doc
-"""
 
 
 def software_version() -> str:
@@ -314,6 +310,21 @@ def _sha256(path: Path) -> str:
     return digest.hexdigest()
 
 
+def _documents(db: Store) -> Iterator[tuple[NamedNode, Literal, Literal | None]]:
+    """(document, content hash, source or None) for every kg:Document in the store, read from the index of each
+    property rather than joined over the union of all graphs (14 s at 100k documents)."""
+    documents = {q.subject for q in db.quads_for_pattern(None, NamedNode(RDF_TYPE), NamedNode(str(KG.Document)), None)}
+    hashes = {(q.subject, q.object) for q in db.quads_for_pattern(None, NamedNode(str(KG.contentHash)), None, None)
+              if q.subject in documents}
+    sources: dict[object, set] = defaultdict(set)
+    for q in db.quads_for_pattern(None, NamedNode(str(KG.source)), None, None):
+        if q.subject in documents:
+            sources[q.subject].add(q.object)
+    for doc, content_hash in sorted(hashes, key=lambda pair: (pair[0].value, pair[1].value)):
+        for source in sorted(sources[doc], key=str) if doc in sources else [None]:
+            yield doc, content_hash, source
+
+
 def _build(
     db: Store, dataset: NamedNode, build: NamedNode, started: datetime | None, ended: datetime,
     previous: dict[str, str],
@@ -336,14 +347,13 @@ def _build(
     ]
     if started is not None:
         triples.append(Triple(build, _n(PROV, "startedAtTime"), _time(started)))
-    for row in query(db, DOCUMENTS):
-        doc = row["doc"]
+    for doc, content_hash, source in _documents(db):
         triples += [
             Triple(dataset, _n(PROV, "wasDerivedFrom"), doc),
-            Triple(doc, NamedNode(str(KG.contentHash)), row["hash"]),
+            Triple(doc, NamedNode(str(KG.contentHash)), content_hash),
         ]
-        if previous.get(doc.value) != row["hash"].value:
+        if previous.get(doc.value) != content_hash.value:
             triples.append(Triple(build, _n(PROV, "used"), doc))
-        if row["source"] is not None:
-            triples.append(Triple(doc, NamedNode(str(KG.source)), row["source"]))
+        if source is not None:
+            triples.append(Triple(doc, NamedNode(str(KG.source)), source))
     return triples
