@@ -114,17 +114,20 @@ class Recorded:
     written_ns: int  # its modification time: a file of that size not modified since keeps its recorded sha256
 
 
+NOTHING_RECORDED = Recorded({}, None, {}, 0)
+
+
 def recorded(path: Path) -> Recorded:
     """The last description at `path`; an empty one when there is none or it cannot be read, so that every
     document counts as processed and everything is counted anew."""
     try:
         triples, written = read(path), path.stat().st_mtime_ns
     except (OSError, SyntaxError):
-        return Recorded({}, None, {}, 0)
+        return NOTHING_RECORDED
     values: dict[tuple[object, str], list] = defaultdict(list)  # (subject, property) → its objects
     for t in triples:
         values[(t.subject, t.predicate.value)].append(t.object)
-    hashes = {t.subject.value: t.object.value for t in triples if t.predicate == NamedNode(str(KG.contentHash))}
+    hashes = {s.value: objects[0].value for (s, p), objects in values.items() if p == str(KG.contentHash)}
     checksums = {}
     for file in values[(NamedNode(DATASET), DCAT + "distribution")]:
         names, sizes = values[(file, DCTERMS + "title")], values[(file, DCAT + "byteSize")]
@@ -155,7 +158,7 @@ def describe(
     holds the document hashes the last description recorded."""
     dataset = NamedNode(DATASET)
     build = NamedNode(f"{ID}build/{ended:%Y%m%dT%H%M%SZ}")
-    previous = previous or Recorded({}, None, {}, 0)
+    previous = previous or NOTHING_RECORDED
     counts = counts or store.statistics(db)
     triples = [
         *_dataset(dataset, ended),

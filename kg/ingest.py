@@ -169,10 +169,7 @@ def read_stdin(stream: TextIO) -> Iterator[Item]:
 
 def decode(data: bytes) -> str:
     """UTF-8 bytes as text, BOM stripped and newlines normalised; BadInput when the bytes are not text."""
-    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
-        raise BadInput("UTF-16 text, not UTF-8: convert it to UTF-8")
-    if is_binary(data):
-        raise BadInput("binary file, not text")
+    require_utf8_text(data)
     body = data.removeprefix(codecs.BOM_UTF8)
     try:
         text = body.decode("utf-8")
@@ -180,6 +177,14 @@ def decode(data: bytes) -> str:
         offset = error.start + len(data) - len(body)
         raise BadInput(f"not valid UTF-8 at byte {offset}") from None
     return normalise_newlines(text)
+
+
+def require_utf8_text(data: bytes) -> None:
+    """BadInput when bytes (a whole file, or its start) are UTF-16 or binary rather than UTF-8 text."""
+    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        raise BadInput("UTF-16 text, not UTF-8: convert it to UTF-8")
+    if is_binary(data):
+        raise BadInput("binary file, not text")
 
 
 def is_binary(data: bytes) -> bool:
@@ -247,11 +252,10 @@ def read_jsonl(chunks: Iterable[bytes], *, source: str) -> Iterator[Item]:
     binary, blank) is one error."""
     lines = _lines(chunks)
     first = next(lines, b"")
-    if first.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
-        yield source, IngestError(source, f"{source}: UTF-16 text, not UTF-8: convert it to UTF-8")
-        return
-    if is_binary(first[:8192]):
-        yield source, IngestError(source, f"{source}: binary file, not text")
+    try:
+        require_utf8_text(first)
+    except BadInput as error:
+        yield source, IngestError(source, f"{source}: {error}")
         return
     number, found = 0, False
     for raw in chain([first.removeprefix(codecs.BOM_UTF8)], lines):

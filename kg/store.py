@@ -140,7 +140,7 @@ def write_all(store: Store, paths: dict[str, Path], helper: Executor | None = No
     with tempfile.TemporaryDirectory(prefix=".kg-sort-", dir=workdir) as tmp:
         dump = extsort.dump_graphs(store, Path(tmp))
         aside = {"jsonld"} & paths.keys() if helper and dump.named_only else set()
-        futures = [helper.submit(write_jsonld, dump, paths[fmt]) for fmt in aside] if helper else []
+        futures = [helper.submit(write_jsonld, dump, paths[fmt]) for fmt in aside if helper]
         dumped = extsort.sort_dump(dump, Path(tmp))
         for fmt, path in paths.items():
             if fmt not in aside:
