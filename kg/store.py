@@ -187,7 +187,7 @@ def _jsonld_by_graph(dump: Dump, handle: BinaryIO) -> None:
 
     def graphs() -> Iterator[tuple[str, list[dict]]]:
         for block in dump.graphs:
-            quads = [_terms(line.decode()) for line in extsort.sorted_lines(block).splitlines()]
+            quads = _named_terms(extsort.sorted_lines(block).decode())
             if quads:
                 yield compactor.iri(quads[0][3]), _nodes(quads, compactor)
 
@@ -358,9 +358,26 @@ def _terms(line: str) -> tuple[str, str, str, str]:
     """Subject, predicate, object and graph ('' for the default graph) of one N-Quads line, as written."""
     match = _QUAD.fullmatch(line)
     if match is None:
-        raise ValueError(f"no JSON-LD form for {line[:200]!r} (RDF 1.2 triple terms need --format ttl12)")
+        raise _no_jsonld(line)
     subject, predicate, obj, graph = match.groups()
     return subject, predicate, obj, graph or ""
+
+
+def _named_terms(lines: str) -> list[tuple[str, str, str, str]]:
+    """`_terms` of each N-Quads line in `lines` that names its graph, by splitting at spaces (3× the regex): the
+    subject, the predicate and the graph hold none, so the object is what lies between them."""
+    quads = []
+    for line in lines.split("\n")[:-1]:  # not splitlines(): a literal may hold U+2028 or U+0085 as written
+        subject, predicate, rest = line.split(" ", 2)
+        obj, graph = rest[:-2].rsplit(" ", 1)
+        if obj.startswith("<<"):
+            raise _no_jsonld(line)
+        quads.append((subject, predicate, obj, graph))
+    return quads
+
+
+def _no_jsonld(line: str) -> ValueError:
+    return ValueError(f"no JSON-LD form for {line[:200]!r} (RDF 1.2 triple terms need --format ttl12)")
 
 
 def _unescape(lexical: str) -> str:

@@ -99,6 +99,30 @@ def test_streamed_sort_writes_what_the_in_memory_sort_writes(examples_build: Pat
     assert dumped.triple_count == len({q.triple for q in quads})
 
 
+def test_streamed_jsonld_reads_hostile_literals_as_the_in_memory_writer_does(tmp_path: Path) -> None:
+    """The streamed JSON-LD splits N-Quads lines at spaces; literals holding spaces, " . ", escapes and line
+    separators must come out as the regex-based writer gives them."""
+    graph, subject, label = (pyoxigraph.NamedNode(f"https://w3id.org/kg-news/{n}") for n in ("graph/x", "id/a", "l"))
+    values = [
+        pyoxigraph.Literal('a "b" . <c> d .'),
+        pyoxigraph.Literal("line\nnext\u2028sep\u0085nel\ttab\\"),
+        pyoxigraph.Literal("Астана город", language="ru"),
+        pyoxigraph.Literal("1 2", datatype=pyoxigraph.NamedNode("http://example.org/t")),
+        pyoxigraph.BlankNode("b1"),
+    ]
+    db = pyoxigraph.Store()
+    db.extend(pyoxigraph.Quad(subject, label, value, graph) for value in values)
+    streamed = io.BytesIO()
+    store.dump(db, streamed, "jsonld")
+    assert streamed.getvalue() == store.jsonld(db.quads_for_pattern(None, None, None, None))
+    read = {q.object for q in pyoxigraph.parse(streamed.getvalue(), format=pyoxigraph.RdfFormat.JSON_LD)}
+    assert {v for v in values if isinstance(v, pyoxigraph.Literal)} <= read
+    triple = pyoxigraph.Triple(subject, label, values[0])
+    db.add(pyoxigraph.Quad(subject, label, triple, graph))
+    with pytest.raises(ValueError, match="no JSON-LD form.*ttl12"):
+        store.dump(db, io.BytesIO(), "jsonld")
+
+
 def test_an_unchanged_corpus_is_skipped_without_loading_models(
     examples_build: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
