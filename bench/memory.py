@@ -38,21 +38,23 @@ class Run:
     seconds: float
     peak_parent_mb: float
     peak_tree_mb: float
+    peak_largest_mb: float  # the largest single process: the build process, a worker or an output helper
     triples: int
     graph_nq_mb: float
     store_mb: float
 
 
-def tree_rss(process: psutil.Process) -> tuple[int, int]:
-    """RSS of a process, and of it plus all its descendants, in bytes."""
+def tree_rss(process: psutil.Process) -> tuple[int, int, int]:
+    """RSS of a process, of it plus all its descendants, and of the largest of them, in bytes."""
     own = process.memory_info().rss
-    total = own
+    total = largest = own
     for child in process.children(recursive=True):
         try:
-            total += child.memory_info().rss
+            rss = child.memory_info().rss
         except psutil.NoSuchProcess:
             continue  # a worker that ended between listing and reading holds no memory
-    return own, total
+        total, largest = total + rss, max(largest, rss)
+    return own, total, largest
 
 
 def measure(documents: int, workers: int) -> Run:
@@ -63,18 +65,20 @@ def measure(documents: int, workers: int) -> Run:
         command = [KG, "build", str(corpus), "-o", out, "--quiet", "--workers", str(workers)]
         child = subprocess.Popen(command)
         process = psutil.Process(child.pid)
-        peak_own = peak_tree = 0
+        peak_own = peak_tree = peak_largest = 0
         logged = started
         while child.poll() is None:
             try:
-                own, total = tree_rss(process)
+                own, total, largest = tree_rss(process)
             except psutil.NoSuchProcess:
                 break
             peak_own, peak_tree = max(peak_own, own), max(peak_tree, total)
+            peak_largest = max(peak_largest, largest)
             if time.perf_counter() - logged >= 60:  # a long run leaves a trace even if it is cut short
                 logged = time.perf_counter()
                 print(f"{logged - started:.0f} s: RSS {own / MB:.0f} MB (tree {total / MB:.0f}), "
-                      f"peak {peak_own / MB:.0f} (tree {peak_tree / MB:.0f})", file=sys.stderr, flush=True)
+                      f"peak {peak_own / MB:.0f} (tree {peak_tree / MB:.0f}, "
+                      f"largest process {peak_largest / MB:.0f})", file=sys.stderr, flush=True)
             time.sleep(0.2)
         seconds = time.perf_counter() - started
         if child.wait() != 0:
@@ -83,21 +87,22 @@ def measure(documents: int, workers: int) -> Run:
         store_bytes = sum(f.stat().st_size for f in (Path(out) / "store").iterdir())
         nq_bytes = (Path(out) / "graph.nq").stat().st_size
         shutil.rmtree(out, ignore_errors=True)
-    return Run(report["documents"], workers, seconds, peak_own / MB, peak_tree / MB, report["triples"],
-               nq_bytes / MB, store_bytes / MB)
+    return Run(report["documents"], workers, seconds, peak_own / MB, peak_tree / MB, peak_largest / MB,
+               report["triples"], nq_bytes / MB, store_bytes / MB)
 
 
 def table(runs: list[Run]) -> str:
     """Markdown: one row per corpus size."""
     rows = [
-        "| documents | workers | wall s | documents/s | peak RSS, build process (MB) | peak RSS, with workers (MB) "
-        "| triples | graph.nq (MB) | store (MB) |",
-        "| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
+        "| documents | workers | wall s | documents/s | peak RSS, build process (MB) | peak RSS, largest process (MB) "
+        "| peak RSS, with workers (MB) | triples | graph.nq (MB) | store (MB) |",
+        "| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
     ]
     for r in runs:
         rows.append(
             f"| {r.documents:,} | {r.workers} | {r.seconds:.0f} | {r.documents / r.seconds:.1f} | "
-            f"{r.peak_parent_mb:.0f} | {r.peak_tree_mb:.0f} | {r.triples:,} | {r.graph_nq_mb:.0f} | {r.store_mb:.0f} |"
+            f"{r.peak_parent_mb:.0f} | {r.peak_largest_mb:.0f} | {r.peak_tree_mb:.0f} | {r.triples:,} | "
+            f"{r.graph_nq_mb:.0f} | {r.store_mb:.0f} |"
         )
     return "\n".join(rows) + "\n"
 

@@ -119,7 +119,7 @@ def test_streamed_jsonld_reads_hostile_literals_as_the_in_memory_writer_does(tmp
     assert {v for v in values if isinstance(v, pyoxigraph.Literal)} <= read
     triple = pyoxigraph.Triple(subject, label, values[0])
     db.add(pyoxigraph.Quad(subject, label, triple, graph))
-    with pytest.raises(ValueError, match="no JSON-LD form.*ttl12"):
+    with pytest.raises(ValueError, match=r"no JSON-LD form.*ttl12"):
         store.dump(db, io.BytesIO(), "jsonld")
 
 
