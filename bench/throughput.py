@@ -10,7 +10,7 @@ On the same generated documents, side by side in each round, each measurement in
   every output file included).
 Every process gets OPENBLAS_NUM_THREADS=1 (what `kg build` sets for itself and its workers).
 
-    .venv/bin/python bench/throughput.py [--docs 600] [--rounds 3]
+    .venv/bin/python bench/throughput.py [--docs 2000] [--rounds 3]
 """
 
 from __future__ import annotations
@@ -166,7 +166,7 @@ def table(results: dict[str, list[dict]]) -> str:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--docs", type=int, default=600)
+    parser.add_argument("--docs", type=int, default=2000)
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--folder", type=Path, help=argparse.SUPPRESS)
     parser.add_argument("--raw", action="store_true", help=argparse.SUPPRESS)
