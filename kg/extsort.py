@@ -81,18 +81,42 @@ def dump_graphs(store: Store, workdir: Path, threads: int = 2) -> Dump:
 
 
 def _dump(store: Store, graphs: list[NamedNode | BlankNode | DefaultGraph], path: Path) -> list[Block]:
-    """Each graph's triples as N-Quads lines naming the graph; where each graph's lines lie."""
+    """Each graph's triples as N-Quads lines naming the graph, streamed (the entities graph grows with the corpus);
+    where each graph's lines lie."""
     blocks = []
     with path.open("wb") as out:
         for graph in graphs:
-            triples = store.dump(format=RdfFormat.N_TRIPLES, from_graph=graph) or b""
-            if not isinstance(graph, DefaultGraph):
-                # A raw line feed only ends a line (N-Triples escapes it inside literals): "s p o ." → "s p o g ."
-                triples = triples.replace(b" .\n", f" {graph} .\n".encode())
             start = out.tell()
-            out.write(triples)
+            if isinstance(graph, DefaultGraph):
+                store.dump(out, RdfFormat.N_TRIPLES, from_graph=graph)
+            else:
+                naming = _Naming(out, f" {graph} .\n".encode())
+                store.dump(naming, RdfFormat.N_TRIPLES, from_graph=graph)
+                naming.close()
             blocks.append(Block(path, start, out.tell()))
     return blocks
+
+
+class _Naming:
+    """A writer that turns the N-Triples written to it into N-Quads lines naming a graph: "s p o ." → "s p o g ."."""
+
+    def __init__(self, out: BinaryIO, ending: bytes) -> None:
+        self.out, self.ending, self.rest = out, ending, b""
+
+    def write(self, data: bytes) -> int:
+        lines = self.rest + data
+        cut = lines.rfind(b"\n") + 1  # whole lines only: the next chunk may end this one
+        # A raw line feed only ends a line (N-Triples escapes it inside literals).
+        self.out.write(lines[:cut].replace(b" .\n", self.ending))
+        self.rest = lines[cut:]
+        return len(data)
+
+    def flush(self) -> None:
+        self.out.flush()
+
+    def close(self) -> None:
+        if self.rest:
+            raise ValueError(f"N-Triples that do not end a line: {self.rest[:200]!r}")
 
 
 @dataclass(frozen=True)
@@ -156,31 +180,60 @@ def _distinct(lines: Iterable[bytes]) -> Iterator[bytes]:
             previous = line
 
 
-def sorted_lines(block: Block) -> bytes:
-    """One graph's quads, sorted."""
+def sorted_block(block: Block, workdir: Path, run_bytes: int = RUN_BYTES) -> Iterator[bytes]:
+    """One graph's quads, sorted: in memory when they fit in `run_bytes`, else merged from sorted runs written to
+    `workdir` (the entities graph grows with the corpus)."""
+    size = block.stop - block.start
     with block.path.open("rb") as handle:
         handle.seek(block.start)
-        lines = handle.read(block.stop - block.start).splitlines(keepends=True)
-    lines.sort()
-    return b"".join(lines)
+        if size <= run_bytes:
+            lines = handle.read(size).splitlines(keepends=True)
+            lines.sort()
+            yield from lines
+            return
+        runs = _write_runs(_block_chunks(handle, size, run_bytes), workdir)
+    yield from _merged(runs)
+
+
+def _block_chunks(handle: BinaryIO, size: int, run_bytes: int) -> Iterator[list[bytes]]:
+    """The next `size` bytes of a file as lists of whole lines of about `run_bytes` each."""
+    while size > 0:
+        data = handle.read(min(run_bytes, size))
+        if not data.endswith(b"\n"):
+            data += handle.readline()  # a block ends at a line end, so this stays inside it
+        size -= len(data)
+        yield data.splitlines(keepends=True)
 
 
 def merge_sort(sources: list[Path], target: Path, workdir: Path, run_bytes: int = RUN_BYTES) -> None:
     """Sort the lines of the `sources` into `target`, `run_bytes` at a time in memory, merging the sorted runs."""
-    runs = []
+    runs: list[Path] = []
     for source in sources:
         with source.open("rb") as handle:
-            while lines := handle.readlines(run_bytes):
-                lines.sort()
-                runs.append(workdir / f"run-{len(runs)}")
-                with runs[-1].open("wb") as run:
-                    run.writelines(lines)
-                del lines
+            runs += _write_runs(iter(lambda: handle.readlines(run_bytes), []), workdir, first=len(runs))
     if len(runs) == 1:  # it all fit in memory: the one run is the result
         runs[0].replace(target)
         return
-    with ExitStack() as stack, target.open("wb") as out:
-        out.writelines(heapq.merge(*(stack.enter_context(run.open("rb")) for run in runs)))
+    with target.open("wb") as out:
+        out.writelines(_merged(runs))
+
+
+def _write_runs(chunks: Iterable[list[bytes]], workdir: Path, first: int = 0) -> list[Path]:
+    """Sort each chunk of lines into a file of its own in `workdir`; the files."""
+    runs = []
+    for lines in chunks:
+        lines.sort()
+        runs.append(workdir / f"run-{first + len(runs)}")
+        with runs[-1].open("wb") as run:
+            run.writelines(lines)
+        del lines
+    return runs
+
+
+def _merged(runs: list[Path]) -> Iterator[bytes]:
+    """The lines of sorted files, merged; the files are removed once read."""
+    with ExitStack() as stack:
+        yield from heapq.merge(*(stack.enter_context(run.open("rb")) for run in runs))
     for run in runs:
         run.unlink()
 

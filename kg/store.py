@@ -11,6 +11,7 @@ from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Executor, ThreadPoolExecutor
 from dataclasses import dataclass
 from functools import cached_property, lru_cache
+from itertools import chain
 from pathlib import Path
 from typing import BinaryIO
 
@@ -181,17 +182,22 @@ def dump_sorted(dumped: SortedDump, handle: BinaryIO, fmt: str) -> None:
 
 
 def _jsonld_by_graph(dump: Dump, handle: BinaryIO) -> None:
-    """What `jsonld` writes, one named graph at a time, so memory holds one graph rather than the dataset."""
+    """What `jsonld` writes, one named graph at a time and one node at a time, so memory holds neither the dataset
+    nor a large graph (a graph bigger than a sort run is sorted through files)."""
     context = jsonld_context()
     compactor = Compactor.from_context(context)
+    beside = dump.graphs[0].path.parent if dump.graphs else None
+    # A directory of its own: a helper process writes JSON-LD while the build process sorts in the dump's.
+    with tempfile.TemporaryDirectory(prefix=".kg-jsonld-", dir=beside) as tmp:
 
-    def graphs() -> Iterator[tuple[str, list[dict]]]:
-        for block in dump.graphs:
-            quads = _named_terms(extsort.sorted_lines(block).decode())
-            if quads:
-                yield compactor.iri(quads[0][3]), _nodes(quads, compactor)
+        def graphs() -> Iterator[tuple[str, Iterator[dict]]]:
+            for block in dump.graphs:
+                quads = _named_terms(extsort.sorted_block(block, Path(tmp)))
+                first = next(quads, None)
+                if first is not None:
+                    yield compactor.iri(first[3]), _nodes(chain([first], quads), compactor)
 
-    _write_jsonld(handle, context, [], graphs())
+        _write_jsonld(handle, context, [], graphs())
 
 
 # --- JSON-LD, compacted with our @context ---------------------------------------------------------------------
@@ -297,7 +303,7 @@ def jsonld(quads: Iterable[Quad], context: dict | None = None) -> bytes:
     for line in sorted(serialize(quads, format=RdfFormat.N_QUADS).splitlines()):  # bytes: split at \n only
         terms = _terms(line.decode())
         graphs.setdefault(terms[3], []).append(terms)
-    default = _nodes(graphs.pop("", []), compactor)
+    default = list(_nodes(graphs.pop("", []), compactor))
     named = ((compactor.iri(graph), _nodes(group, compactor)) for graph, group in sorted(graphs.items()))
     out = io.BytesIO()
     _write_jsonld(out, context, default, named)
@@ -305,7 +311,7 @@ def jsonld(quads: Iterable[Quad], context: dict | None = None) -> bytes:
 
 
 def _write_jsonld(
-    handle: BinaryIO, context: dict, default: list[dict], graphs: Iterable[tuple[str, list[dict]]]
+    handle: BinaryIO, context: dict, default: list[dict], graphs: Iterable[tuple[str, Iterable[dict]]]
 ) -> None:
     """The document: the context indented, then one node object per line (the C JSON encoder: indenting every
     node would take Python's encoder several times longer)."""
@@ -319,7 +325,9 @@ def _write_jsonld(
     for name, nodes in graphs:
         opening = "  {" + json.dumps("id") + ": " + json.dumps(name, ensure_ascii=False) + ', "@graph": ['
         handle.write(("\n" if first else ",\n").encode() + opening.encode())
-        handle.write(b",".join(b"\n" + _line(node, 3) for node in nodes) + b"\n  ]}")
+        for number, node in enumerate(nodes):
+            handle.write((b",\n" if number else b"\n") + _line(node, 3))
+        handle.write(b"\n  ]}")
         first = False
     handle.write(b"\n ]\n}\n")
 
@@ -328,23 +336,25 @@ def _line(node: dict, indent: int) -> bytes:
     return (" " * indent + json.dumps(node, ensure_ascii=False)).encode()
 
 
-def _nodes(quads: list[tuple[str, str, str, str]], compactor: Compactor) -> list[dict]:
-    """Node objects for one graph's quads (N-Quads terms, sorted), grouped by subject."""
-    nodes: dict[str, dict[str, list]] = {}
-    subject, node = None, {}
+def _nodes(quads: Iterable[tuple[str, str, str, str]], compactor: Compactor) -> Iterator[dict]:
+    """Node objects for one graph's quads (N-Quads terms, sorted, so each subject's quads are consecutive)."""
+    subject, props = None, None
     for quad_subject, predicate, obj, _ in quads:
-        if quad_subject != subject:  # sorted: each subject's quads are consecutive
-            subject = quad_subject
-            node = nodes.setdefault(compactor.iri(subject), {})
+        if quad_subject != subject:
+            if props is not None:
+                yield _node(compactor.iri(subject), props)
+            subject, props = quad_subject, {}
         if predicate == RDF_TYPE_TERM and obj[0] != '"':
-            node.setdefault("type", []).append(compactor.vocab(obj))
+            props.setdefault("type", []).append(compactor.vocab(obj))
         else:
             key, value = compactor.entry(predicate[1:-1], obj)
-            node.setdefault(key, []).append(value)
-    return [
-        {"id": subject, **{k: v[0] if len(v) == 1 else v for k, v in sorted(props.items(), key=_type_first)}}
-        for subject, props in nodes.items()
-    ]
+            props.setdefault(key, []).append(value)
+    if props is not None:
+        yield _node(compactor.iri(subject), props)
+
+
+def _node(subject: str, props: dict[str, list]) -> dict:
+    return {"id": subject, **{k: v[0] if len(v) == 1 else v for k, v in sorted(props.items(), key=_type_first)}}
 
 
 # A line of canonical N-Quads (as Oxigraph writes it): subject, predicate, object (an IRI, a blank node, or a
@@ -363,17 +373,15 @@ def _terms(line: str) -> tuple[str, str, str, str]:
     return subject, predicate, obj, graph or ""
 
 
-def _named_terms(lines: str) -> list[tuple[str, str, str, str]]:
-    """`_terms` of each N-Quads line in `lines` that names its graph, by splitting at spaces (3× the regex): the
-    subject, the predicate and the graph hold none, so the object is what lies between them."""
-    quads = []
-    for line in lines.split("\n")[:-1]:  # not splitlines(): a literal may hold U+2028 or U+0085 as written
-        subject, predicate, rest = line.split(" ", 2)
-        obj, graph = rest[:-2].rsplit(" ", 1)
+def _named_terms(lines: Iterable[bytes]) -> Iterator[tuple[str, str, str, str]]:
+    """`_terms` of N-Quads lines that name their graph, by splitting at spaces (3× the regex): the subject, the
+    predicate and the graph hold none, so the object is what lies between them."""
+    for line in lines:
+        subject, predicate, rest = line.decode().split(" ", 2)
+        obj, graph = rest[:-3].rsplit(" ", 1)  # rest ends " .\n"
         if obj.startswith("<<"):
-            raise _no_jsonld(line)
-        quads.append((subject, predicate, obj, graph))
-    return quads
+            raise _no_jsonld(line.decode())
+        yield subject, predicate, obj, graph
 
 
 def _no_jsonld(line: str) -> ValueError:

@@ -97,6 +97,12 @@ def test_streamed_sort_writes_what_the_in_memory_sort_writes(examples_build: Pat
     dumped = extsort.sorted_dump(db, tmp_path, run_bytes=20_000)  # dozens of runs to merge
     assert dumped.quads.read_bytes() == (examples_build / "graph.nq").read_bytes()
     assert dumped.triple_count == len({q.triple for q in quads})
+    largest = max(dumped.dump.graphs, key=lambda block: block.stop - block.start)
+    runs = tmp_path / "runs"
+    runs.mkdir()
+    in_files = list(extsort.sorted_block(largest, runs, run_bytes=20_000))  # a graph bigger than a run
+    assert len(in_files) > 100 and in_files == list(extsort.sorted_block(largest, runs))
+    assert in_files == sorted(in_files) and not list(runs.iterdir())  # merged, and the runs removed
 
 
 def test_streamed_jsonld_reads_hostile_literals_as_the_in_memory_writer_does(tmp_path: Path) -> None:
