@@ -187,12 +187,11 @@ def sorted_block(block: Block, workdir: Path, run_bytes: int = RUN_BYTES) -> Ite
     with block.path.open("rb") as handle:
         handle.seek(block.start)
         if size <= run_bytes:
-            lines = handle.read(size).splitlines(keepends=True)
-            lines.sort()
-            yield from lines
-            return
-        runs = _write_runs(_block_chunks(handle, size, run_bytes), workdir)
-    yield from _merged(runs)
+            lines, runs = sorted(handle.read(size).splitlines(keepends=True)), []
+        else:
+            lines, runs = [], _write_runs(_block_chunks(handle, size, run_bytes), workdir)
+    # The file is closed before the first line is handed out: the consumer may take its time.
+    yield from lines if not runs else _merged(runs)
 
 
 def _block_chunks(handle: BinaryIO, size: int, run_bytes: int) -> Iterator[list[bytes]]:
