@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import shutil
 import subprocess
 import sys
@@ -57,7 +58,7 @@ def tree_rss(process: psutil.Process) -> tuple[int, int, int]:
     return own, total, largest
 
 
-def measure(documents: int, workers: int) -> Run:
+def measure(documents: int, workers: int, keep: bool = False) -> Run:
     """Build a corpus of `documents` into a fresh directory, sampling memory until it ends."""
     corpus = write_corpus(documents)
     with tempfile.TemporaryDirectory(prefix="kg-bench-", dir=DATA) as out:
@@ -86,6 +87,9 @@ def measure(documents: int, workers: int) -> Run:
         report = json.loads((Path(out) / "report.json").read_text())
         store_bytes = sum(f.stat().st_size for f in (Path(out) / "store").iterdir())
         nq_bytes = (Path(out) / "graph.nq").stat().st_size
+        if keep:  # for bench/output_memory.py, which re-measures the output phase without rebuilding
+            shutil.copytree(Path(out) / "store", DATA / f"store-{documents}", copy_function=os.link,
+                            dirs_exist_ok=True)
         shutil.rmtree(out, ignore_errors=True)
     return Run(report["documents"], workers, seconds, peak_own / MB, peak_tree / MB, peak_largest / MB,
                report["triples"], nq_bytes / MB, store_bytes / MB)
@@ -111,10 +115,11 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--sizes", default="1000,10000")
     parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--keep", action="store_true", help="hard-link each store to bench/data/store-N")
     args = parser.parse_args()
     runs = []
     for size in (int(s) for s in args.sizes.split(",")):
-        runs.append(measure(size, args.workers))
+        runs.append(measure(size, args.workers, args.keep))
         print(runs[-1], file=sys.stderr, flush=True)
     print(table(runs))
 
