@@ -12,7 +12,7 @@ from concurrent.futures import ProcessPoolExecutor
 from contextlib import closing
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
-from itertools import islice
+from itertools import chain, islice
 from pathlib import Path
 from typing import TextIO
 
@@ -40,9 +40,11 @@ from kg.types import AnnotatedDocument, BuildReport, DocResult, Document, Ingest
 from kg.vocab import ENTITIES_GRAPH, KG, ONTOLOGY_GRAPH, doc_graph, doc_iri
 
 BATCH = 256  # documents per store load: bounds memory, amortises bulk_load
+LOADED_LIMIT = 200_000  # entity-graph lines remembered as loaded in this build (~50 MB at most)
 ANNOTATE_BATCH = 16  # documents annotated together: enough to sort their sentences by length
 GRAPH_FILES = ("ttl", "nq", "jsonld")
 CONTENT_HASH = NamedNode(str(KG.contentHash))
+_ENTITIES = NamedNode(ENTITIES_GRAPH)
 PENDING = ".kg-outputs-pending"  # in OUT while the store holds changes that the output files do not show yet
 # Types are read from the entities graph, where each (entity, class) is stored once: over the union of all graphs
 # a triple repeated in N graphs would match N times. FILTER EXISTS looks each entity's mention up rather than
@@ -114,7 +116,8 @@ class Outcome:
 
     doc_id: str
     source: str
-    nquads: bytes = b""
+    nquads: bytes = b""  # the document's own graph
+    shared: frozenset[bytes] = frozenset()  # its N-Quads lines in the entities graph, which most documents repeat
     tokens: int = 0
     error: str = ""  # the report's message when the document failed
 
@@ -135,10 +138,12 @@ def _build_annotated(adoc: AnnotatedDocument, ctx: Context) -> Outcome:
     document = adoc.document
     try:
         result = extract(adoc, ctx)
-        nquads = rdf.to_nquads(rdf.doc_quads(result, ctx.gazetteer))
+        quads = rdf.doc_quads(result, ctx.gazetteer)
     except Exception as error:  # one bad document must not lose the others' results
         return _failed(document, error)
-    return Outcome(document.id, document.source, nquads, result.tokens)
+    own = [q for q in quads if q.graph_name != _ENTITIES]
+    shared = frozenset(rdf.to_nquads([q for q in quads if q.graph_name == _ENTITIES]).splitlines(keepends=True))
+    return Outcome(document.id, document.source, rdf.to_nquads(own), shared, result.tokens)
 
 
 def _failed(document: Document, error: Exception) -> Outcome:
@@ -179,11 +184,12 @@ def build(
         pending.touch()
     seen: set[str] | None = set() if prune else None
     replaced: list[str] = []
+    loaded: set[bytes] = set()
     items = _progress(read_documents(paths, stdin=stdin), progress)
     with closing(_outcomes(_changed(items, db, report, seen, replaced), ctx, workers, dask)) as outcomes:
         for batch in batches(outcomes, BATCH):
             pending.touch()
-            _load(db, batch, report)
+            _load(db, batch, report, loaded)
     if seen is not None and _prune(db, seen, progress):
         pending.touch()
         replaced.append("")
@@ -279,16 +285,29 @@ def _serial(documents: Iterable[Document], ctx: Context | None) -> Iterator[Outc
         yield from build_batch(batch, ctx)
 
 
-def _load(db: store.Store, batch: list[Outcome], report: BuildReport) -> None:
-    """Count the outcomes, and replace each document's graph in the store with its new one."""
+def _load(db: store.Store, batch: list[Outcome], report: BuildReport, loaded: set[bytes]) -> None:
+    """Count the outcomes, and replace each document's graph in the store with its new one; entity-graph lines
+    already `loaded` in this build are not loaded again (most articles repeat what Kazakhstan or Astana is)."""
     for outcome in batch:
         if outcome.error:
             _fail(report, IngestError(outcome.source, outcome.error))
         else:
             report.documents += 1
             report.tokens += outcome.tokens
+    shared = new_lines((o.shared for o in batch), loaded)
+    nquads = b"".join(chain((o.nquads for o in batch), sorted(shared)))
     # A failed document's old graph describes a text that is no longer the input, so it goes too.
-    store.replace_graphs(db, [doc_graph(o.doc_id) for o in batch], b"".join(o.nquads for o in batch))
+    store.replace_graphs(db, [doc_graph(o.doc_id) for o in batch], nquads)
+
+
+def new_lines(lines: Iterable[frozenset[bytes]], loaded: set[bytes], limit: int = LOADED_LIMIT) -> set[bytes]:
+    """The lines not in `loaded`, which then holds them; past `limit` lines it starts afresh, so memory stays
+    bounded and a forgotten line is only loaded twice."""
+    new = set().union(*lines) - loaded
+    if len(loaded) + len(new) > limit:
+        loaded.clear()
+    loaded |= new
+    return new
 
 
 def _prune(db: store.Store, keep: set[str], verbose: bool) -> int:

@@ -84,6 +84,17 @@ def test_a_batch_that_fails_in_annotation_loses_only_its_bad_document(
         ("a", True, ""), ("b", False, "feed.jsonl:2: extraction failed: ValueError('natasha choked')"), ("c", True, "")
     ]
     assert b"kasym-zhomart-tokaev" in outcomes[2].nquads
+    tokayev = b"<https://w3id.org/kg-news/id/person/kasym-zhomart-tokaev>"
+    assert any(line.startswith(tokayev) for line in outcomes[2].shared)  # the entities graph travels apart
+
+
+def test_entity_lines_are_loaded_once_per_build_within_a_bounded_memory() -> None:
+    loaded: set[bytes] = set()
+    assert pipeline.new_lines([frozenset({b"a\n", b"b\n"}), frozenset({b"b\n"})], loaded, limit=3) == {b"a\n", b"b\n"}
+    assert pipeline.new_lines([frozenset({b"b\n", b"c\n"})], loaded, limit=3) == {b"c\n"}
+    assert loaded == {b"a\n", b"b\n", b"c\n"}
+    assert pipeline.new_lines([frozenset({b"d\n"})], loaded, limit=3) == {b"d\n"}
+    assert loaded == {b"d\n"}  # over the limit: forgotten, so at worst a line is loaded again
 
 
 def test_streamed_sort_writes_what_the_in_memory_sort_writes(examples_build: Path, tmp_path: Path) -> None:
