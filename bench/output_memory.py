@@ -54,7 +54,6 @@ def main() -> None:
     with tempfile.TemporaryDirectory(prefix="kg-bench-", dir=args.store.parent) as out:
         started = time.perf_counter()
         report = BuildReport()
-        (Path(out) / "store").symlink_to(args.store.resolve())  # where the helper processes read it
         write_outputs(db, Path(out), report, workers=args.workers)
         seconds = time.perf_counter() - started
         sizes = {f.name: f.stat().st_size / MB for f in Path(out).iterdir() if f.is_file()}

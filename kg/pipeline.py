@@ -45,6 +45,7 @@ ANNOTATE_BATCH = 16  # documents annotated together: enough to sort their senten
 GRAPH_FILES = ("ttl", "nq", "jsonld")
 CONTENT_HASH = NamedNode(str(KG.contentHash))
 _ENTITIES = NamedNode(ENTITIES_GRAPH)
+VIEW = ".kg-store-view"  # in OUT while the helper processes write the outputs: a checkpoint of the store
 PENDING = ".kg-outputs-pending"  # in OUT while the store holds changes that the output files do not show yet
 # Types are read from the entities graph, where each (entity, class) is stored once: over the union of all graphs
 # a triple repeated in N graphs would match N times. FILTER EXISTS looks each entity's mention up rather than
@@ -328,7 +329,7 @@ def write_outputs(
     db: store.Store, out: Path, report: BuildReport, started: datetime | None = None, workers: int = 1
 ) -> None:
     """Write the RDF files, the HTML graph and report.json from the store, then void.ttl recording the build
-    that began at `started`. With `workers` > 1, the page and the tables (from a read-only view of out/store)
+    that began at `started`. With `workers` > 1, the page and the tables (from a checkpoint of out/store)
     and JSON-LD are written by two helper processes while this one writes the other files."""
     from kg import viz  # pyvis and networkx are only needed here
 
@@ -337,8 +338,11 @@ def write_outputs(
         from kg.parallel import exit_with_parent
 
         spawn = multiprocessing.get_context("spawn")
-        with ProcessPoolExecutor(2, mp_context=spawn, initializer=exit_with_parent) as helper:
-            page = helper.submit(viz.write_files_from, out / "store", out)
+        with (
+            store.checkpoint(db, out / VIEW) as view,
+            ProcessPoolExecutor(2, mp_context=spawn, initializer=exit_with_parent) as helper,
+        ):
+            page = helper.submit(viz.write_files_from, view, out)
             counts = store.write_all(db, paths, helper)
             page.result()
     else:

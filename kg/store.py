@@ -9,6 +9,7 @@ import shutil
 import tempfile
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Executor, ThreadPoolExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import cached_property, lru_cache
 from itertools import chain
@@ -57,6 +58,22 @@ def open_store(path: Path | None = None) -> Store:
         return Store()
     path.mkdir(parents=True, exist_ok=True)
     return Store(str(path))
+
+
+@contextmanager
+def checkpoint(store: Store, path: Path) -> Iterator[Path]:
+    """A copy of an on-disk store at `path`, made of hard links, for another process to read meanwhile; removed
+    afterwards.
+
+    `Store.read_only` on the live store is not enough: a background compaction in this process deletes files that
+    the reader has not opened yet (a 100k-document build failed so), while a hard link keeps a file's data.
+    """
+    shutil.rmtree(path, ignore_errors=True)  # left by a build that was killed
+    store.backup(str(path))
+    try:
+        yield path
+    finally:
+        shutil.rmtree(path, ignore_errors=True)
 
 
 def replace_graphs(store: Store, graphs: Iterable[str], nquads: bytes) -> None:

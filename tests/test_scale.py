@@ -277,3 +277,15 @@ def _pool_workers(parent: psutil.Process, count: int = 2, timeout: float = 60) -
         time.sleep(0.1)
     assert len(workers) == count, "the pool's workers did not start"
     return workers
+
+
+def test_a_checkpoint_stays_readable_when_the_store_deletes_its_files(tmp_path: Path) -> None:
+    db = store.open_store(tmp_path / "store")
+    for number in range(3):  # several loads: several files per index
+        db.bulk_load(input=f"<x:s{number}> <x:p> <x:o> <x:g{number}> .\n".encode(), format=pyoxigraph.RdfFormat.N_QUADS)
+    with store.checkpoint(db, tmp_path / "view") as view:
+        for sst in (tmp_path / "store").glob("*.sst"):
+            sst.unlink()  # what a compaction does to the files it merged
+        quads = pyoxigraph.Store.read_only(str(view)).quads_for_pattern(None, None, None, None)
+        assert sorted(str(q.subject) for q in quads) == ["<x:s0>", "<x:s1>", "<x:s2>"]
+    assert not (tmp_path / "view").exists()
