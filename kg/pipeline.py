@@ -44,7 +44,6 @@ LOADED_LIMIT = 200_000  # entity-graph lines remembered as loaded in this build 
 ANNOTATE_BATCH = 16  # documents annotated together: enough to sort their sentences by length
 GRAPH_FILES = ("ttl", "nq", "jsonld")
 CONTENT_HASH = NamedNode(str(KG.contentHash))
-_ENTITIES = NamedNode(ENTITIES_GRAPH)
 VIEW = ".kg-store-view"  # in OUT while the helper processes write the outputs: a checkpoint of the store
 PENDING = ".kg-outputs-pending"  # in OUT while the store holds changes that the output files do not show yet
 # Types are read from the entities graph, where each (entity, class) is stored once: over the union of all graphs
@@ -139,12 +138,11 @@ def _build_annotated(adoc: AnnotatedDocument, ctx: Context) -> Outcome:
     document = adoc.document
     try:
         result = extract(adoc, ctx)
-        quads = rdf.doc_quads(result, ctx.gazetteer)
+        own, shared = rdf.doc_quads(result, ctx.gazetteer)
     except Exception as error:  # one bad document must not lose the others' results
         return _failed(document, error)
-    own = [q for q in quads if q.graph_name != _ENTITIES]
-    shared = frozenset(rdf.to_nquads([q for q in quads if q.graph_name == _ENTITIES]).splitlines(keepends=True))
-    return Outcome(document.id, document.source, rdf.to_nquads(own), shared, result.tokens)
+    lines = frozenset(rdf.to_nquads(shared).splitlines(keepends=True))
+    return Outcome(document.id, document.source, rdf.to_nquads(own), lines, result.tokens)
 
 
 def _failed(document: Document, error: Exception) -> Outcome:
@@ -296,7 +294,7 @@ def _load(db: store.Store, batch: list[Outcome], report: BuildReport, loaded: se
             report.documents += 1
             report.tokens += outcome.tokens
     shared = new_lines((o.shared for o in batch), loaded)
-    nquads = b"".join(chain((o.nquads for o in batch), sorted(shared)))
+    nquads = b"".join(chain((o.nquads for o in batch), shared))
     # A failed document's old graph describes a text that is no longer the input, so it goes too.
     store.replace_graphs(db, [doc_graph(o.doc_id) for o in batch], nquads)
 

@@ -60,9 +60,9 @@ def decimal(value: float) -> Literal:
     return Literal(f"{value:.2f}", datatype=DECIMAL)
 
 
-def doc_quads(result: DocResult, gazetteer: Gazetteer) -> list[Quad]:
-    """Every quad for one document: what was read from the text in the document's own graph, and the
-    descriptions of the things it names (types, labels, gazetteer facts, posts, events) in the shared entities
+def doc_quads(result: DocResult, gazetteer: Gazetteer) -> tuple[list[Quad], list[Quad]]:
+    """Every quad for one document: what was read from the text, in the document's own graph; and the
+    descriptions of the things it names (types, labels, gazetteer facts, posts, events), in the shared entities
     graph, where each description is stored once however many articles name the thing."""
     own = [*_document(result), *_sentences(result), *_mentions(result)]
     shared = _entities(result, gazetteer)
@@ -80,7 +80,7 @@ def doc_quads(result: DocResult, gazetteer: Gazetteer) -> list[Quad]:
             (own if fact.evidence is not None else described).extend(_relation(result, fact))
     graph, entities = NamedNode(doc_graph(result.document.id)), NamedNode(ENTITIES_GRAPH)
     # Neither sorted nor deduplicated: the store keeps each quad once, and the files are sorted when written.
-    return [Quad(*t, graph) for t in own] + [Quad(*t, entities) for t in shared]
+    return [Quad(*t, graph) for t in own], [Quad(*t, entities) for t in shared]
 
 
 def to_nquads(quads: list[Quad]) -> bytes:
