@@ -18,6 +18,9 @@ from typing import BinaryIO
 from pyoxigraph import BlankNode, DefaultGraph, NamedNode, RdfFormat, Store, parse
 
 RUN_BYTES = 64 * 2**20  # lines sorted in memory at a time
+# Runs merged at once. Oxigraph lets RocksDB keep up to the descriptor limit (`ulimit -n`) less 48 files open, so
+# a merge that opened every run at once would run out of descriptors on a corpus of millions of documents.
+FAN_IN = 32
 
 
 @dataclass(frozen=True)
@@ -229,8 +232,22 @@ def _write_runs(chunks: Iterable[list[bytes]], workdir: Path, first: int = 0) ->
     return runs
 
 
-def _merged(runs: list[Path]) -> Iterator[bytes]:
-    """The lines of sorted files, merged; the files are removed once read."""
+def _merged(runs: list[Path], fan_in: int = FAN_IN) -> Iterator[bytes]:
+    """The lines of sorted files, merged, at most `fan_in` files at a time; the files are removed once read."""
+    while len(runs) > fan_in:
+        runs = [_merge_into(runs[start : start + fan_in]) for start in range(0, len(runs), fan_in)]
+    yield from _merge_once(runs)
+
+
+def _merge_into(runs: list[Path]) -> Path:
+    """Merge sorted files into one, which takes the first one's name."""
+    merged = runs[0].with_name(runs[0].name + ".merging")
+    with merged.open("wb") as out:
+        out.writelines(_merge_once(runs))
+    return merged.replace(runs[0])
+
+
+def _merge_once(runs: list[Path]) -> Iterator[bytes]:
     with ExitStack() as stack:
         yield from heapq.merge(*(stack.enter_context(run.open("rb")) for run in runs))
     for run in runs:

@@ -116,6 +116,22 @@ def test_streamed_sort_writes_what_the_in_memory_sort_writes(examples_build: Pat
     assert in_files == sorted(in_files) and not list(runs.iterdir())  # merged, and the runs removed
 
 
+def test_a_merge_opens_at_most_its_fan_in_of_runs_at_once(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A corpus of millions of documents sorts through thousands of runs; RocksDB holds most file descriptors."""
+    lines = [f"<{n * 7919 % 1000:04d}> .\n".encode() for n in range(1000)]
+    runs = extsort._write_runs((lines[start : start + 10] for start in range(0, 1000, 10)), tmp_path)
+    widths, merge = [], extsort.heapq.merge
+
+    def counted(*files: Iterator[bytes]) -> Iterator[bytes]:
+        widths.append(len(files))
+        return merge(*files)
+
+    monkeypatch.setattr(extsort.heapq, "merge", counted)
+    assert list(extsort._merged(runs, fan_in=8)) == sorted(lines)
+    assert sorted(widths) == [2, 4, 5] + [8] * 13  # 100 runs → 13 merged files → 2 → the result
+    assert not list(tmp_path.iterdir())  # every run, first and intermediate, removed
+
+
 def test_streamed_jsonld_reads_hostile_literals_as_the_in_memory_writer_does(tmp_path: Path) -> None:
     """The streamed JSON-LD splits N-Quads lines at spaces; literals holding spaces, " . ", escapes and line
     separators must come out as the regex-based writer gives them."""
