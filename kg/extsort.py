@@ -83,6 +83,12 @@ def dump_graphs(store: Store, workdir: Path, threads: int = 2) -> Dump:
     return Dump(tuple(shares[index % threads][index // threads] for index in range(len(graphs))), named_only)
 
 
+def dump_graphs_at(path: Path, workdir: Path) -> Dump:
+    """`dump_graphs` of the on-disk store at `path`, opened read-only: run in a helper process, the memory RocksDB
+    takes to read a large store (its files' index blocks) goes with that process."""
+    return dump_graphs(Store.read_only(str(path)), workdir)
+
+
 def _dump(store: Store, graphs: list[NamedNode | BlankNode | DefaultGraph], path: Path) -> list[Block]:
     """Each graph's triples as N-Quads lines naming the graph, streamed (the entities graph grows with the corpus);
     where each graph's lines lie."""

@@ -327,8 +327,8 @@ def write_outputs(
     db: store.Store, out: Path, report: BuildReport, started: datetime | None = None, workers: int = 1
 ) -> None:
     """Write the RDF files, the HTML graph and report.json from the store, then void.ttl recording the build
-    that began at `started`. With `workers` > 1, the page and the tables (from a checkpoint of out/store)
-    and JSON-LD are written by two helper processes while this one writes the other files."""
+    that began at `started`. With `workers` > 1, two helper processes dump the store and draw the page and the
+    tables (from a checkpoint of out/store), and write JSON-LD, while this one sorts and writes the other files."""
     from kg import viz  # pyvis and networkx are only needed here
 
     paths = {fmt: out / f"graph.{fmt}" for fmt in GRAPH_FILES}
@@ -341,7 +341,7 @@ def write_outputs(
             ProcessPoolExecutor(2, mp_context=spawn, initializer=exit_with_parent) as helper,
         ):
             page = helper.submit(viz.write_files_from, view, out)
-            counts = store.write_all(db, paths, helper)
+            counts = store.write_all(db, paths, helper, view)
             page.result()
     else:
         counts = store.write_all(db, paths)

@@ -149,14 +149,20 @@ def write(store: Store, path: Path, fmt: str, quads: list[Quad] | None = None) -
         dump(store, handle, fmt, quads)
 
 
-def write_all(store: Store, paths: dict[str, Path], helper: Executor | None = None) -> Statistics:
+def write_all(
+    store: Store, paths: dict[str, Path], helper: Executor | None = None, view: Path | None = None
+) -> Statistics:
     """Write the store in each format to its path (sorted, atomically) from one external sort; the VoID counts of
     the union of all graphs. With a `helper` process pool, JSON-LD (the slowest to write, and written from the
-    unsorted dump's graphs) is written there meanwhile."""
+    unsorted dump's graphs) is written there meanwhile, and with a `view` (a checkpoint of the store) the store is
+    dumped there too."""
     workdir = next(iter(paths.values())).parent
     workdir.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(prefix=".kg-sort-", dir=workdir) as tmp:
-        dump = extsort.dump_graphs(store, Path(tmp))
+        if helper and view:
+            dump = helper.submit(extsort.dump_graphs_at, view, Path(tmp)).result()
+        else:
+            dump = extsort.dump_graphs(store, Path(tmp))
         aside = {"jsonld"} & paths.keys() if helper and dump.named_only else set()
         futures = [helper.submit(write_jsonld, dump, paths[fmt]) for fmt in aside if helper]
         dumped = extsort.sort_dump(dump, Path(tmp))

@@ -6,10 +6,12 @@ import contextlib
 import hashlib
 import io
 import json
+import multiprocessing
 import shutil
 import subprocess
 import time
 from collections.abc import Iterator
+from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
 import psutil
@@ -114,6 +116,25 @@ def test_streamed_sort_writes_what_the_in_memory_sort_writes(examples_build: Pat
     in_files = list(extsort.sorted_block(largest, runs, run_bytes=20_000))  # a graph bigger than a run
     assert len(in_files) > 100 and in_files == list(extsort.sorted_block(largest, runs))
     assert in_files == sorted(in_files) and not list(runs.iterdir())  # merged, and the runs removed
+
+
+def test_with_a_helper_the_store_is_dumped_outside_the_build_process(
+    examples_build: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Reading a large store costs RocksDB memory that grows with the store: it goes with the helper process."""
+
+    def not_here(*_: object) -> None:
+        raise AssertionError("the build process must not dump the store")
+
+    shutil.copytree(examples_build / "store", tmp_path / "store")
+    db = store.open_store(tmp_path / "store")
+    monkeypatch.setattr(extsort, "dump_graphs", not_here)  # in this process only: the helper is spawned
+    paths = {fmt: tmp_path / "out" / f"graph.{fmt}" for fmt in pipeline.GRAPH_FILES}
+    spawn = multiprocessing.get_context("spawn")
+    with store.checkpoint(db, tmp_path / "view") as view, ProcessPoolExecutor(1, mp_context=spawn) as helper:
+        counts = store.write_all(db, paths, helper, view)
+    assert counts.triples == json.loads((examples_build / "report.json").read_text())["triples"]
+    _same_files(tmp_path / "out", examples_build, tuple(f"graph.{fmt}" for fmt in pipeline.GRAPH_FILES))
 
 
 def test_a_merge_opens_at_most_its_fan_in_of_runs_at_once(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
