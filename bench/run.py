@@ -76,6 +76,14 @@ def kept_notes() -> str:
     return "\n" + NOTES + RESULTS.read_text(encoding="utf-8").split(NOTES, 1)[1]
 
 
+def published_sections() -> dict[str, str]:
+    """Title → section of the current results.md, for the benchmarks not run in this checkout (`--only`)."""
+    if not RESULTS.exists():
+        return {}
+    tables = RESULTS.read_text(encoding="utf-8").split(NOTES, 1)[0]
+    return {part.split("\n", 1)[0]: "\n## " + part.rstrip("\n") + "\n" for part in tables.split("\n## ")[1:]}
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--only", default="throughput,rdf,queries,memory")
@@ -85,8 +93,12 @@ def main() -> None:
     SECTIONS.mkdir(parents=True, exist_ok=True)
     for name in args.only.split(","):
         (SECTIONS / f"{name}.md").write_text(run(*chosen[name]), encoding="utf-8")
-    sections = [SECTIONS / f"{name}.md" for name in chosen]
-    body = "".join(section.read_text(encoding="utf-8") for section in sections if section.exists())
+    published = published_sections()
+    body = "".join(
+        (SECTIONS / f"{name}.md").read_text(encoding="utf-8") if (SECTIONS / f"{name}.md").exists()
+        else published.get(title, "")
+        for name, (title, _) in chosen.items()
+    )
     RESULTS.write_text(header() + body + kept_notes(), encoding="utf-8")
     print(f"wrote {RESULTS.relative_to(ROOT)}", file=sys.stderr)
 
