@@ -62,7 +62,8 @@ def main() -> None:
         return run
 
     store.write_all = staged("RDF files", store.write_all)
-    store.query = staged("SPARQL counts", store.query)
+    query = store.query
+    store.query = staged("SPARQL counts", lambda *args: list(query(*args)))  # rows are read lazily: read them here
     dataset.write = staged("void.ttl", dataset.write)
     db = store.open_store(args.store)
     before = process.memory_info().rss
