@@ -17,7 +17,7 @@ from datetime import UTC, datetime
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 
-from pyoxigraph import BlankNode, Literal, NamedNode, RdfFormat, Store, Triple, parse, serialize
+from pyoxigraph import BlankNode, Literal, NamedNode, Quad, RdfFormat, Store, Triple, parse, serialize
 
 from kg import extsort, store
 from kg.extsort import Statistics
@@ -109,7 +109,11 @@ def write(
 
 def read(path: Path) -> list[Triple]:
     """The triples of a void.ttl, its relative file IRIs resolved against the dataset IRI."""
-    return [q.triple for q in parse(path=str(path), format=RdfFormat.TURTLE, base_iri=DATASET + "/")]
+    return [q.triple for q in _parsed(path)]
+
+
+def _parsed(path: Path) -> Iterator[Quad]:
+    return parse(path=str(path), format=RdfFormat.TURTLE, base_iri=DATASET + "/")
 
 
 @dataclass(frozen=True)
@@ -133,7 +137,7 @@ def recorded(path: Path) -> Recorded:
     values: dict[tuple[object, str], list] = defaultdict(list)  # (subject, property) → its objects
     try:
         written = path.stat().st_mtime_ns
-        for quad in parse(path=str(path), format=RdfFormat.TURTLE, base_iri=DATASET + "/"):
+        for quad in _parsed(path):
             predicate = quad.predicate.value
             if predicate == CONTENT_HASH:
                 hashes[quad.subject.value] = quad.object.value
