@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ctypes
 import multiprocessing
 import os
 import threading
@@ -14,6 +15,7 @@ from kg.pipeline import ANNOTATE_BATCH, Context, Outcome, batches, build_batch, 
 from kg.types import Document
 
 BLAS_THREADS = ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS")
+M_ARENA_MAX = -8  # mallopt's parameter, from glibc's malloc.h
 _context: Context | None = None  # this worker process's models, loaded once by `_load_context`
 
 
@@ -51,6 +53,25 @@ def exit_with_parent() -> None:
     parent = multiprocessing.parent_process()
     if parent is not None:
         threading.Thread(target=lambda: (parent.join(), os._exit(1)), daemon=True).start()
+
+
+def start_output_helper() -> None:
+    """Initialise a process that writes output files from a store: it ends with its parent, and its threads share
+    two malloc arenas."""
+    exit_with_parent()
+    fewer_malloc_arenas()
+
+
+def fewer_malloc_arenas(arenas: int = 2) -> bool:
+    """Cap the glibc malloc arenas of this process at `arenas`; whether that took (never off glibc).
+
+    By default glibc may give each thread an arena of its own, which keeps what is freed in it: a process dumping
+    a 40M-quad store on two threads (RocksDB's readers beside them) peaked at 438 MB so, and at 346 MB with two
+    arenas, in the same time."""
+    try:
+        return ctypes.CDLL(None).mallopt(M_ARENA_MAX, arenas) == 1
+    except AttributeError:  # no mallopt: not glibc
+        return False
 
 
 def _load_context() -> None:

@@ -333,12 +333,12 @@ def write_outputs(
 
     paths = {fmt: out / f"graph.{fmt}" for fmt in GRAPH_FILES}
     if workers > 1:
-        from kg.parallel import exit_with_parent
+        from kg.parallel import start_output_helper
 
         spawn = multiprocessing.get_context("spawn")
         with (
             store.checkpoint(db, out / VIEW) as view,
-            ProcessPoolExecutor(2, mp_context=spawn, initializer=exit_with_parent) as helper,
+            ProcessPoolExecutor(2, mp_context=spawn, initializer=start_output_helper) as helper,
         ):
             page = helper.submit(viz.write_files_from, view, out)
             counts = store.write_all(db, paths, helper, view)
