@@ -90,6 +90,7 @@ def export(fmt: str, output: Path | None, store_dir: Path) -> None:
     from kg import store
     from kg.query import open_readonly
 
+    store.fewer_malloc_arenas()  # before the store's threads start
     try:
         db = open_readonly(store_dir)
     except (FileNotFoundError, OSError) as error:

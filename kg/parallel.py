@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import ctypes
 import multiprocessing
 import os
 import threading
@@ -11,11 +10,11 @@ from collections.abc import Iterable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
 from itertools import chain
 
+from kg import store
 from kg.pipeline import ANNOTATE_BATCH, Context, Outcome, batches, build_batch, load_context
 from kg.types import Document
 
 BLAS_THREADS = ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS")
-M_ARENA_MAX = -8  # mallopt's parameter, from glibc's malloc.h
 _context: Context | None = None  # this worker process's models, loaded once by `_load_context`
 
 
@@ -59,19 +58,7 @@ def start_output_helper() -> None:
     """Initialise a process that writes output files from a store: it ends with its parent, and its threads share
     two malloc arenas."""
     exit_with_parent()
-    fewer_malloc_arenas()
-
-
-def fewer_malloc_arenas(arenas: int = 2) -> bool:
-    """Cap the glibc malloc arenas of this process at `arenas`; whether that took (never off glibc).
-
-    By default glibc may give each thread an arena of its own, which keeps what is freed in it: a process dumping
-    a 40M-quad store on two threads (RocksDB's readers beside them) peaked at 438 MB so, and at 346 MB with two
-    arenas, in the same time."""
-    try:
-        return ctypes.CDLL(None).mallopt(M_ARENA_MAX, arenas) == 1
-    except AttributeError:  # no mallopt: not glibc
-        return False
+    store.fewer_malloc_arenas()
 
 
 def _load_context() -> None:

@@ -144,7 +144,7 @@ def test_with_a_helper_the_store_is_dumped_outside_the_build_process(
 @pytest.mark.skipif(platform.libc_ver()[0] != "glibc", reason="mallopt is glibc's")
 def test_an_output_helper_caps_its_malloc_arenas() -> None:
     """Dumping a 40M-quad store, a helper peaked at 346 MB with two arenas against 438 MB (bench notes)."""
-    assert parallel.fewer_malloc_arenas(2)
+    assert store.fewer_malloc_arenas(2)
 
 
 def test_a_merge_opens_at_most_its_fan_in_of_runs_at_once(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
