@@ -142,8 +142,8 @@ def test_with_a_helper_the_store_is_dumped_outside_the_build_process(
 
 
 @pytest.mark.skipif(platform.libc_ver()[0] != "glibc", reason="mallopt is glibc's")
-def test_an_output_helper_caps_its_malloc_arenas() -> None:
-    """Dumping a 40M-quad store, a helper peaked at 346 MB with two arenas against 438 MB (bench notes)."""
+def test_malloc_arenas_are_capped_on_glibc() -> None:
+    """What output helpers do first: dumping a 40M-quad store, one peaked at 346 MB so, against 438 MB."""
     assert store.fewer_malloc_arenas(2)
 
 
