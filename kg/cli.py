@@ -42,7 +42,10 @@ def build(paths: tuple[str, ...], out: Path, quiet: bool, workers: int, prune: b
     # Before numpy loads: one BLAS thread per process (see kg.parallel); the workers inherit it.
     for name in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
         os.environ.setdefault(name, "1")
+    from kg import malloc
     from kg.pipeline import build as run_build
+
+    malloc.map_large_allocations()  # the batches this process loads into the store: see kg.malloc
 
     report = run_build(
         paths, out, stdin=sys.stdin, progress=not quiet, workers=workers, prune=prune, dask=dask_address
@@ -87,10 +90,10 @@ def query(sparql: str | None, query_file: Path | None, fmt: str, store_dir: Path
 @store_option
 def export(fmt: str, output: Path | None, store_dir: Path) -> None:
     """Export the built graph as Turtle, N-Triples, N-Quads, TriG, JSON-LD or RDF/XML."""
-    from kg import store
+    from kg import malloc, store
     from kg.query import open_readonly
 
-    store.fewer_malloc_arenas()  # before the store's threads start
+    malloc.fewer_arenas()  # before the store's threads start
     try:
         db = open_readonly(store_dir)
     except (FileNotFoundError, OSError) as error:

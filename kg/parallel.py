@@ -10,7 +10,7 @@ from collections.abc import Iterable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
 from itertools import chain
 
-from kg import store
+from kg import malloc
 from kg.pipeline import ANNOTATE_BATCH, Context, Outcome, batches, build_batch, load_context
 from kg.types import Document
 
@@ -58,7 +58,7 @@ def start_output_helper() -> None:
     """Initialise a process that writes output files from a store: it ends with its parent, and its threads share
     two malloc arenas."""
     exit_with_parent()
-    store.fewer_malloc_arenas()
+    malloc.fewer_arenas()
 
 
 def _load_context() -> None:

@@ -20,7 +20,7 @@ from pyoxigraph import NamedNode
 from tqdm import tqdm
 
 from kg import gazetteer as gazetteer_module
-from kg import rdf, store
+from kg import malloc, rdf, store
 from kg.annotate import NLP, annotate, annotate_many, load_nlp
 from kg.extract.appositions import apposition_facts, find_appositions, roles_by_person
 from kg.extract.cooperation import Issuers, cooperation
@@ -297,6 +297,8 @@ def _load(db: store.Store, batch: list[Outcome], report: BuildReport, loaded: se
     nquads = b"".join(chain((o.nquads for o in batch), shared))
     # A failed document's old graph describes a text that is no longer the input, so it goes too.
     store.replace_graphs(db, [doc_graph(o.doc_id) for o in batch], nquads)
+    del nquads
+    malloc.trim()  # what the load freed, which glibc keeps otherwise: ~60 MB less after 10M quads
 
 
 def new_lines(lines: Iterable[frozenset[bytes]], loaded: set[bytes], limit: int = LOADED_LIMIT) -> set[bytes]:

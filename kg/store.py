@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import ctypes
 import io
 import json
 import re
@@ -51,7 +50,6 @@ FORMATS = {
     "xml": RdfFormat.RDF_XML,
 }
 DATASET_FORMATS = {"nq", "trig", "jsonld"}
-M_ARENA_MAX = -8  # mallopt's parameter, from glibc's malloc.h
 
 
 def open_store(path: Path | None = None) -> Store:
@@ -60,18 +58,6 @@ def open_store(path: Path | None = None) -> Store:
         return Store()
     path.mkdir(parents=True, exist_ok=True)
     return Store(str(path))
-
-
-def fewer_malloc_arenas(arenas: int = 2) -> bool:
-    """Cap the glibc malloc arenas of this process at `arenas`; whether that took (never off glibc).
-
-    By default glibc may give each thread an arena of its own, which keeps what is freed in it: a process dumping
-    a 40M-quad store on two threads (RocksDB's readers beside them) peaked at 438 MB so, and at 346 MB with two
-    arenas, in the same time."""
-    try:
-        return ctypes.CDLL(None).mallopt(M_ARENA_MAX, arenas) == 1
-    except AttributeError:  # no mallopt: not glibc
-        return False
 
 
 @contextmanager

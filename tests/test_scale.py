@@ -10,6 +10,7 @@ import multiprocessing
 import platform
 import shutil
 import subprocess
+import sys
 import time
 from collections.abc import Iterator
 from concurrent.futures import ProcessPoolExecutor
@@ -20,14 +21,14 @@ import pyoxigraph
 import pytest
 from distributed import LocalCluster
 
-from kg import extsort, parallel, pipeline, store
+from kg import extsort, malloc, parallel, pipeline, store
 from kg.annotate import annotate, annotate_many
 from kg.ingest import read_documents
 from kg.pipeline import build
 from kg.types import Document
 from kg.vocab import doc_graph
 
-from .conftest import EXAMPLES
+from .conftest import EXAMPLES, ROOT
 from .servers import kg_command
 
 OUTPUTS = ("graph.ttl", "graph.nq", "graph.jsonld", "graph.html", "report.json")
@@ -141,10 +142,47 @@ def test_with_a_helper_the_store_is_dumped_outside_the_build_process(
     _same_files(tmp_path / "out", examples_build, tuple(f"graph.{fmt}" for fmt in pipeline.GRAPH_FILES))
 
 
+FREE_AND_MEASURE = """
+import sys
+from kg import malloc
+
+def rss_mb() -> int:
+    with open("/proc/self/statm") as statm:
+        return int(statm.read().split()[1]) * 4096 >> 20
+
+if sys.argv[1] == "mapped":
+    malloc.map_large_allocations()
+block = b"x" * (4 << 20)  # freed, it raises glibc's threshold to 4 MB, unless that is fixed
+del block
+big, kept = [], []
+for _ in range(100):
+    big.append(b"x" * (1 << 20))  # like the batches of N-Quads a build loads
+    kept.append(b"y" * 1000)  # lives on between the blocks, so the heap cannot shrink from its top
+before = rss_mb()
+del big
+freed = rss_mb()
+malloc.trim()
+print(before - freed, before - rss_mb())
+"""
+
+
+@pytest.mark.skipif(platform.libc_ver()[0] != "glibc", reason="mallopt and malloc_trim are glibc's")
+@pytest.mark.parametrize(("mode", "given_back_when_freed"), [("default", False), ("mapped", True)])
+def test_freed_memory_goes_back_to_the_system(mode: str, given_back_when_freed: bool) -> None:
+    """What the build process does: 100 MB of 1 MB blocks freed between live objects stay in the heap by default,
+    are unmapped at once with large allocations mapped, and are returned by a trim either way."""
+    out = subprocess.run(
+        [sys.executable, "-c", FREE_AND_MEASURE, mode], capture_output=True, text=True, check=True, cwd=ROOT
+    ).stdout
+    when_freed, after_trim = map(int, out.split())
+    assert (when_freed >= 90) is given_back_when_freed
+    assert after_trim >= 90
+
+
 @pytest.mark.skipif(platform.libc_ver()[0] != "glibc", reason="mallopt is glibc's")
 def test_malloc_arenas_are_capped_on_glibc() -> None:
     """What output helpers do first: dumping a 40M-quad store, one peaked at 346 MB so, against 438 MB."""
-    assert store.fewer_malloc_arenas(2)
+    assert malloc.fewer_arenas(2)
 
 
 def test_a_merge_opens_at_most_its_fan_in_of_runs_at_once(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
