@@ -10,11 +10,10 @@ M_ARENA_MAX = -8
 MAPPED_FROM = 128 * 2**10  # glibc's own starting threshold
 
 
-def _mallopt(parameter: int, value: int) -> bool:
-    try:
-        return ctypes.CDLL(None).mallopt(parameter, value) == 1
-    except AttributeError:  # no mallopt: not glibc
-        return False
+def _glibc(function: str, *args: int) -> bool:
+    """Call one of glibc's allocator functions, which return 1 when they did something; False elsewhere."""
+    call = getattr(ctypes.CDLL(None), function, None)
+    return call is not None and call(*args) == 1
 
 
 def fewer_arenas(arenas: int = 2) -> bool:
@@ -23,7 +22,7 @@ def fewer_arenas(arenas: int = 2) -> bool:
     By default glibc may give each thread an arena of its own, which keeps what is freed in it: a process dumping
     a 40M-quad store on two threads (RocksDB's readers beside them) peaked at 438 MB so, and at 346 MB with two
     arenas, in the same time."""
-    return _mallopt(M_ARENA_MAX, arenas)
+    return _glibc("mallopt", M_ARENA_MAX, arenas)
 
 
 def map_large_allocations(threshold: int = MAPPED_FROM) -> bool:
@@ -31,12 +30,9 @@ def map_large_allocations(threshold: int = MAPPED_FROM) -> bool:
 
     glibc raises its threshold each time such a block is freed, after which the batches of N-Quads a build loads
     (tens of MB each) come from the heap and leave holes there that it keeps."""
-    return _mallopt(M_MMAP_THRESHOLD, threshold)
+    return _glibc("mallopt", M_MMAP_THRESHOLD, threshold)
 
 
 def trim() -> bool:
     """Return the free pages of every arena to the system; whether any was returned."""
-    try:
-        return ctypes.CDLL(None).malloc_trim(0) == 1
-    except AttributeError:
-        return False
+    return _glibc("malloc_trim", 0)

@@ -143,12 +143,13 @@ def test_with_a_helper_the_store_is_dumped_outside_the_build_process(
 
 
 FREE_AND_MEASURE = """
+import resource
 import sys
 from kg import malloc
 
 def rss_mb() -> int:
     with open("/proc/self/statm") as statm:
-        return int(statm.read().split()[1]) * 4096 >> 20
+        return int(statm.read().split()[1]) * resource.getpagesize() >> 20
 
 if sys.argv[1] == "mapped":
     malloc.map_large_allocations()
