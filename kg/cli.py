@@ -45,7 +45,8 @@ def build(paths: tuple[str, ...], out: Path, quiet: bool, workers: int, prune: b
     from kg import malloc
     from kg.pipeline import build as run_build
 
-    malloc.map_large_allocations()  # the batches this process loads into the store: see kg.malloc
+    if workers > 1 or dask_address:  # this process only loads the store: see kg.malloc
+        malloc.map_large_allocations()
 
     report = run_build(
         paths, out, stdin=sys.stdin, progress=not quiet, workers=workers, prune=prune, dask=dask_address
