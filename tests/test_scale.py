@@ -143,13 +143,12 @@ def test_with_a_helper_the_store_is_dumped_outside_the_build_process(
 
 
 FREE_AND_MEASURE = """
-import resource
 import sys
+import psutil
 from kg import malloc
 
 def rss_mb() -> int:
-    with open("/proc/self/statm") as statm:
-        return int(statm.read().split()[1]) * resource.getpagesize() >> 20
+    return psutil.Process().memory_info().rss >> 20
 
 if sys.argv[1] == "mapped":
     malloc.map_large_allocations()
