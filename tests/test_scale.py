@@ -15,6 +15,7 @@ import time
 from collections.abc import Iterator
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
+from random import Random
 
 import psutil
 import pyoxigraph
@@ -118,6 +119,27 @@ def test_streamed_sort_writes_what_the_in_memory_sort_writes(examples_build: Pat
     in_files = list(extsort.sorted_block(largest, runs, run_bytes=20_000))  # a graph bigger than a run
     assert len(in_files) > 100 and in_files == list(extsort.sorted_block(largest, runs))
     assert in_files == sorted(in_files) and not list(runs.iterdir())  # merged, and the runs removed
+
+
+def test_sorted_dump_of_overlapping_graphs_with_hostile_literals(tmp_path: Path) -> None:
+    """Runs merged, a blank node graph bigger than a run, literals that look like terms and line ends, triples in
+    several graphs: the files hold what sorting every quad and every distinct triple in memory gives."""
+    random = Random(7)
+    terms = [pyoxigraph.NamedNode(f"https://w3id.org/kg-news/id/{name}") for name in ("a", "b", "doc/x#1", "z")]
+    literals = [pyoxigraph.Literal(v) for v in ('a "b" . <c> d .', "x <y", "line\nnext", "", "a b")]
+    graphs = [pyoxigraph.NamedNode(f"https://w3id.org/kg-news/graph/doc/{n}") for n in range(200)]
+    graphs += [pyoxigraph.BlankNode("g1")] * 100  # one graph bigger than a run
+    db = pyoxigraph.Store()
+    for _ in range(3000):
+        obj = random.choice(terms + literals)
+        db.add(pyoxigraph.Quad(random.choice(terms), random.choice(terms), obj, random.choice(graphs)))
+    quads = list(db)
+    dumped = extsort.sorted_dump(db, tmp_path, run_bytes=3000)
+    assert dumped.quads.read_bytes() == b"".join(sorted(f"{q} .\n".encode() for q in quads))
+    assert dumped.triples.read_bytes() == b"".join(sorted({f"{q.triple} .\n".encode() for q in quads}))
+    assert dumped.triple_count == len({q.triple for q in quads}) < len(quads)
+    with pytest.raises(ValueError, match="out of order"):
+        extsort.write_distinct(io.BytesIO(), [b"<b> .\n", b"<a> .\n"])
 
 
 def test_with_a_helper_the_store_is_dumped_outside_the_build_process(
