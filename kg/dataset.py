@@ -55,7 +55,7 @@ MEDIA_TYPES = {
     ".json": ("application/json", None),
     ".csv": ("text/csv", None),
     ".graphml": ("application/xml", "http://graphml.graphdrawing.org/xmlns"),
-    ".gexf": ("application/xml", "http://gexf.net/1.3"),
+    ".gexf": ("application/xml", "http://www.gexf.net/1.2draft"),  # what networkx writes
 }
 # Datasets we link to with owl:sameAs.
 LINK_TARGETS = {

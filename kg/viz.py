@@ -10,16 +10,21 @@ import io
 import json
 import math
 import re
+import shutil
+import tempfile
+import xml.etree.ElementTree as ET
 from collections import Counter, defaultdict, deque
 from collections.abc import Callable, Container, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import BinaryIO
 
 import jinja2
 import networkx as nx
 import numpy as np
 import pyvis
 from markupsafe import Markup
+from networkx.readwrite.gexf import GEXFWriter
 from pyoxigraph import Literal, NamedNode, Store
 from pyvis.network import Network
 
@@ -838,16 +843,78 @@ def _csv(rows: Iterable[Sequence[object]], header: Sequence[str]) -> str:
     return buffer.getvalue()
 
 
-def _gexf(graph: nx.MultiDiGraph) -> bytes:
-    """GEXF without networkx's last-modified date, so reruns are byte-identical."""
-    writer = nx.readwrite.gexf.GEXFWriter(encoding="utf-8", prettyprint=True)
-    meta = writer.xml.find("meta")
-    if meta is not None:
-        meta.attrib.pop("lastmodifieddate", None)
-    writer.add_graph(graph)
-    buffer = io.BytesIO()
-    writer.write(buffer)
-    return buffer.getvalue()
+def write_gexf(graph: nx.MultiDiGraph, handle: BinaryIO, chunk: int = 1000) -> None:
+    """GEXF as networkx writes it, without its last-modified date (so reruns are byte-identical), `chunk` nodes or
+    edges at a time: networkx builds the whole document as elements first, which at 100k documents took 240 MB.
+
+    networkx's own writer makes each chunk's elements and declares the attributes; the document around them is
+    networkx's too, with the nodes and edges spliced in where it leaves them empty."""
+    writer = GEXFWriter(encoding="utf-8", prettyprint=True)
+    writer.xml.find("meta").attrib.pop("lastmodifieddate", None)
+    writer.all_edge_ids = {str(d["id"]) for _, _, d in graph.edges(data=True) if d.get("id") is not None}
+    mode = "dynamic" if graph.graph.get("mode") == "dynamic" else "static"
+    kind = "directed" if graph.is_directed() else "undirected"
+    writer.graph_element = ET.Element("graph", defaultedgetype=kind, mode=mode, name=graph.graph.get("name", ""))
+    with tempfile.TemporaryFile() as nodes, tempfile.TemporaryFile() as edges:
+        for part in _chunks(list(graph), chunk):
+            _write_elements(writer, writer.add_nodes, _node_chunk(graph, part), nodes)
+        for part in _chunks(list(graph.edges(keys=True)), chunk):
+            _write_elements(writer, writer.add_edges, _edge_chunk(graph, part), edges)
+        writer.graph_element.extend([ET.Element("nodes"), ET.Element("edges")])
+        writer.xml.append(writer.graph_element)
+        writer.indent(writer.xml)
+        frame = io.BytesIO()
+        ET.ElementTree(writer.xml).write(frame, encoding="utf-8", xml_declaration=True)
+        head, rest = frame.getvalue().split(b"<nodes />")
+        middle, tail = rest.split(b"<edges />")
+        handle.write(head)
+        _splice(handle, b"nodes", nodes)
+        handle.write(middle)
+        _splice(handle, b"edges", edges)
+        handle.write(tail)
+
+
+def _chunks(items: list, size: int) -> Iterator[list]:
+    return (items[start : start + size] for start in range(0, len(items), size))
+
+
+def _node_chunk(graph: nx.MultiDiGraph, nodes: list[str]) -> nx.MultiDiGraph:
+    """The given nodes, in their order, in a graph of their own (a subgraph view iterates them in set order)."""
+    part = nx.MultiDiGraph(**graph.graph)
+    part.add_nodes_from((node, graph.nodes[node]) for node in nodes)
+    return part
+
+
+def _edge_chunk(graph: nx.MultiDiGraph, edges: list[tuple[str, str, object]]) -> nx.MultiDiGraph:
+    """The given edges, in their order, in a graph of their own with their ends' attributes."""
+    part = nx.MultiDiGraph(**graph.graph)
+    part.add_nodes_from((u, graph.nodes[u]) for u, _, _ in edges)  # sources first: edges iterate by source
+    part.add_nodes_from((v, graph.nodes[v]) for _, v, _ in edges if v not in part)
+    part.add_edges_from((u, v, k, graph.edges[u, v, k]) for u, v, k in edges)
+    return part
+
+
+def _write_elements(
+    writer: GEXFWriter, add: Callable[[nx.MultiDiGraph, ET.Element], None], part: nx.MultiDiGraph, out: BinaryIO
+) -> None:
+    """What `add` makes of `part`, each element on its own indented line, appended to `out`."""
+    holder = ET.Element("graph")
+    add(part, holder)
+    for element in holder[0]:
+        writer.indent(element, 3)
+        element.tail = None
+        out.write(b"\n      " + ET.tostring(element, encoding="utf-8", xml_declaration=False))
+
+
+def _splice(handle: BinaryIO, tag: bytes, elements: BinaryIO) -> None:
+    """`<tag>`, the elements written to the file `elements`, and `</tag>` as networkx indents them, or `<tag />`."""
+    if not elements.tell():
+        handle.write(b"<%s />" % tag)
+        return
+    elements.seek(0)
+    handle.write(b"<%s>" % tag)
+    shutil.copyfileobj(elements, handle)
+    handle.write(b"\n    </%s>" % tag)
 
 
 def write_tables(graph: nx.MultiDiGraph, out: Path) -> None:
@@ -855,7 +922,8 @@ def write_tables(graph: nx.MultiDiGraph, out: Path) -> None:
     table = _table_graph(graph)
     with atomic_writer(out / "graph.graphml") as handle:
         nx.write_graphml(table, handle, encoding="utf-8", prettyprint=True)
-    write_atomic(out / "graph.gexf", _gexf(table))
+    with atomic_writer(out / "graph.gexf") as handle:
+        write_gexf(table, handle)
     write_atomic(out / "nodes.csv", _csv(
         ([n, *(table.nodes[n][c] for c in NODE_COLUMNS[1:])] for n in table), NODE_COLUMNS))
     write_atomic(out / "edges.csv", _csv(

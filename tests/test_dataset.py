@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 import shutil
+import xml.etree.ElementTree as ET
 from datetime import UTC, datetime, timedelta
 from importlib.metadata import version
 from pathlib import Path
@@ -138,6 +139,15 @@ def test_the_jsonld_distribution_names_its_context(void: Store, examples_build: 
     published = json.loads((ROOT / "ontology" / "context.jsonld").read_text(encoding="utf-8"))["@context"]
     embedded = json.loads((examples_build / "graph.jsonld").read_text(encoding="utf-8"))["@context"]
     assert embedded == {k: v for k, v in published.items() if k != "@version"} and len(embedded) > 20
+
+
+def test_the_network_files_conform_to_the_formats_they_declare(void: Store, examples_build: Path) -> None:
+    """void.ttl once said GEXF 1.3 of the GEXF 1.2draft networkx writes."""
+    for name in ("graph.gexf", "graph.graphml"):
+        rows = ask(void, f"""SELECT ?c WHERE {{ ?d a dcat:Distribution ; dcterms:title "{name}" ;
+                                                 dcterms:conformsTo ?c }}""")
+        root = ET.parse(examples_build / name).getroot()
+        assert [r["c"] for r in rows] == [root.tag[1 : root.tag.index("}")]], name
 
 
 def test_file_iris_are_relative(examples_build: Path) -> None:
