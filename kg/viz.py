@@ -834,13 +834,14 @@ def _table_graph(graph: nx.MultiDiGraph) -> nx.MultiDiGraph:
     return out
 
 
-def _csv(rows: Iterable[Sequence[object]], header: Sequence[str]) -> str:
-    """CSV text with a header row and Unix line ends."""
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerow(header)
-    writer.writerows(rows)
-    return buffer.getvalue()
+def write_csv(path: Path, rows: Iterable[Sequence[object]], header: Sequence[str]) -> None:
+    """Write CSV with a header row and Unix line ends to `path`, atomically, a row at a time."""
+    with atomic_writer(path) as handle:
+        text = io.TextIOWrapper(handle, encoding="utf-8", newline="")
+        writer = csv.writer(text, lineterminator="\n")
+        writer.writerow(header)
+        writer.writerows(rows)
+        text.detach()  # flushed, and the file left to the atomic writer to close
 
 
 def write_gexf(graph: nx.MultiDiGraph, handle: BinaryIO, chunk: int = 1000) -> None:
@@ -924,7 +925,6 @@ def write_tables(graph: nx.MultiDiGraph, out: Path) -> None:
         nx.write_graphml(table, handle, encoding="utf-8", prettyprint=True)
     with atomic_writer(out / "graph.gexf") as handle:
         write_gexf(table, handle)
-    write_atomic(out / "nodes.csv", _csv(
-        ([n, *(table.nodes[n][c] for c in NODE_COLUMNS[1:])] for n in table), NODE_COLUMNS))
-    write_atomic(out / "edges.csv", _csv(
-        ([u, v, *(d[c] for c in EDGE_COLUMNS[2:])] for u, v, d in table.edges(data=True)), EDGE_COLUMNS))
+    write_csv(out / "nodes.csv", ([n, *(table.nodes[n][c] for c in NODE_COLUMNS[1:])] for n in table), NODE_COLUMNS)
+    write_csv(out / "edges.csv", ([u, v, *(d[c] for c in EDGE_COLUMNS[2:])] for u, v, d in table.edges(data=True)),
+              EDGE_COLUMNS)
