@@ -38,7 +38,7 @@ def main() -> None:
     parser.add_argument("store", type=Path)
     parser.add_argument("--workers", type=int, default=1)
     args = parser.parse_args()
-    process, peak, tree, done = psutil.Process(), [0], [0], threading.Event()
+    process, peak, tree, largest, done = psutil.Process(), [0], [0], [0], threading.Event()
     stage, by_stage = ["other"], {}
 
     def sample() -> None:
@@ -46,9 +46,12 @@ def main() -> None:
             rss = process.memory_info().rss
             peak[0] = max(peak[0], rss)
             by_stage[stage[0]] = max(by_stage.get(stage[0], 0), rss)
+            largest[0] = max(largest[0], rss)
             for child in process.children(recursive=True):
                 with contextlib.suppress(psutil.NoSuchProcess):  # a helper may have just exited
-                    rss += child.memory_info().rss
+                    own = child.memory_info().rss
+                    rss += own
+                    largest[0] = max(largest[0], own)
             tree[0] = max(tree[0], rss)
 
     def staged(name: str, function: Callable) -> Callable:
@@ -77,11 +80,11 @@ def main() -> None:
         sizes = {f.name: f.stat().st_size / MB for f in Path(out).iterdir() if f.is_file()}
     done.set()
     sampler.join()
-    print(f"| triples | workers | s | RSS before (MB) | peak RSS (MB) | peak RSS with helpers (MB) | "
-          f"graph.nq / .ttl / .jsonld / .html (MB) |\n"
-          f"| ---: | ---: | ---: | ---: | ---: | ---: | --- |\n"
+    print(f"| triples | workers | s | RSS before (MB) | peak RSS (MB) | peak RSS, largest process (MB) | "
+          f"peak RSS with helpers (MB) | graph.nq / .ttl / .jsonld / .html (MB) |\n"
+          f"| ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |\n"
           f"| {report.triples:,} | {args.workers} | {seconds:.0f} | {before / MB:.0f} | {peak[0] / MB:.0f} | "
-          f"{tree[0] / MB:.0f} | "
+          f"{largest[0] / MB:.0f} | {tree[0] / MB:.0f} | "
           f"{sizes['graph.nq']:.0f} / {sizes['graph.ttl']:.0f} / {sizes['graph.jsonld']:.0f} / "
           f"{sizes['graph.html']:.1f} |\n\nThis process's peak by stage: "
           + ", ".join(f"{name} {rss / MB:.0f} MB" for name, rss in sorted(by_stage.items())))
