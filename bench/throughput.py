@@ -70,7 +70,8 @@ def time_raw(folder: Path) -> dict:
 
 def time_pipeline(folder: Path) -> dict:
     """Our per-document pipeline over the corpus, in this process."""
-    from kg.pipeline import ANNOTATE_BATCH, batches, build_batch, load_context
+    from kg.batching import batches
+    from kg.pipeline import ANNOTATE_BATCH, build_batch, load_context
     from kg.types import Document
 
     ctx = load_context()

@@ -21,7 +21,8 @@ from itertools import chain, islice
 
 from distributed import Client, Worker, WorkerPlugin, as_completed, get_worker
 
-from kg.pipeline import ANNOTATE_BATCH, Context, Outcome, batches, build_batch, load_context
+from kg.batching import batches
+from kg.pipeline import ANNOTATE_BATCH, Context, Outcome, build_batch, load_context
 from kg.types import Document
 
 PLUGIN = "kg-context"

@@ -11,7 +11,8 @@ from concurrent.futures import Future, ProcessPoolExecutor
 from itertools import chain
 
 from kg import malloc
-from kg.pipeline import ANNOTATE_BATCH, Context, Outcome, batches, build_batch, load_context
+from kg.batching import batches
+from kg.pipeline import ANNOTATE_BATCH, Context, Outcome, build_batch, load_context
 from kg.types import Document
 
 BLAS_THREADS = ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS")

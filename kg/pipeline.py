@@ -12,7 +12,7 @@ from concurrent.futures import ProcessPoolExecutor
 from contextlib import closing
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
-from itertools import chain, islice
+from itertools import chain
 from pathlib import Path
 from typing import TextIO
 
@@ -22,6 +22,7 @@ from tqdm import tqdm
 from kg import gazetteer as gazetteer_module
 from kg import malloc, rdf, store
 from kg.annotate import NLP, annotate, annotate_many, load_nlp
+from kg.batching import batches
 from kg.extract.appositions import apposition_facts, find_appositions, roles_by_person
 from kg.extract.cooperation import Issuers, cooperation
 from kg.extract.coref import resolve_role_nouns, resolve_surnames
@@ -375,13 +376,6 @@ def _fail(report: BuildReport, error: IngestError) -> None:
     report.failed += 1
     report.errors.append(error)
     print(f"kg: {error.message}", file=sys.stderr)
-
-
-def batches(items: Iterable, size: int) -> Iterator[list]:
-    """Lists of up to `size` consecutive items."""
-    iterator = iter(items)
-    while batch := list(islice(iterator, size)):
-        yield batch
 
 
 def _progress(items: Iterable, enabled: bool, quiet_below: int = 5) -> Iterator:

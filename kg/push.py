@@ -12,10 +12,9 @@ from __future__ import annotations
 import os
 import sys
 import time
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from itertools import islice
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -25,6 +24,7 @@ from requests.auth import AuthBase, HTTPBasicAuth, HTTPDigestAuth
 from tqdm import tqdm
 
 from kg import dataset
+from kg.batching import batches
 from kg.rdf import PREFIXES
 from kg.vocab import BUILD_GRAPH, doc_graph, doc_iri
 
@@ -197,21 +197,15 @@ def push(
                 done.append(Graph(iri, len(triples)))
                 bar.update()
 
-        for chunk in _batches(names, batch):
+        for chunk in batches(names, batch):
             put([(iri, graph_triples(db, iri)) for iri in chunk])
         if record:
             previous = send(session, "GET", url, BUILD_GRAPH, **options)
             stale = sorted(recorded_graphs(previous) - set(names)) if previous is not None else []
             bar.total += len(stale)
-            for chunk in _batches(stale, batch):
+            for chunk in batches(stale, batch):
                 list(pool.map(lambda iri: send(session, "DELETE", url, iri, **options), chunk))
                 done.extend(Graph(iri, 0, "DELETE") for iri in chunk)
                 bar.update(len(chunk))
             put(record)
     return done
-
-
-def _batches(items: Sequence[str], size: int) -> Iterator[list[str]]:
-    iterator = iter(items)
-    while chunk := list(islice(iterator, size)):
-        yield chunk

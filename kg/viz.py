@@ -29,6 +29,7 @@ from pyoxigraph import Literal, NamedNode, Store
 from pyvis.network import Network
 
 from kg import malloc, store
+from kg.batching import batches
 from kg.files import atomic_writer, write_atomic
 from kg.vocab import KG, ONTOLOGY_GRAPH, SCHEMA
 
@@ -866,9 +867,9 @@ def write_gexf(graph: nx.MultiDiGraph, handle: BinaryIO, chunk: int = 1000) -> N
     kind = "directed" if graph.is_directed() else "undirected"
     writer.graph_element = ET.Element("graph", defaultedgetype=kind, mode=mode, name=graph.graph.get("name", ""))
     with tempfile.TemporaryFile() as nodes, tempfile.TemporaryFile() as edges:
-        for part in _chunks(list(graph), chunk):
+        for part in batches(graph, chunk):
             _write_elements(writer, writer.add_nodes, _node_chunk(graph, part), nodes)
-        for part in _chunks(list(graph.edges(keys=True)), chunk):
+        for part in batches(graph.edges(keys=True), chunk):
             _write_elements(writer, writer.add_edges, _edge_chunk(graph, part), edges)
         writer.graph_element.extend([ET.Element("nodes"), ET.Element("edges")])
         writer.xml.append(writer.graph_element)
@@ -882,10 +883,6 @@ def write_gexf(graph: nx.MultiDiGraph, handle: BinaryIO, chunk: int = 1000) -> N
         handle.write(middle)
         _splice(handle, b"edges", edges)
         handle.write(tail)
-
-
-def _chunks(items: list, size: int) -> Iterator[list]:
-    return (items[start : start + size] for start in range(0, len(items), size))
 
 
 def _node_chunk(graph: nx.MultiDiGraph, nodes: list[str]) -> nx.MultiDiGraph:
