@@ -159,8 +159,8 @@ def write_all(
 ) -> Statistics:
     """Write the store in each format to its path (sorted, atomically) from one external sort; the VoID counts of
     the union of all graphs. With a `helper` process pool, JSON-LD (the slowest to write, and written from the
-    unsorted dump's graphs) is written there meanwhile, and with a `view` (a checkpoint of the store) the store is
-    dumped there too."""
+    unsorted dump's graphs) is written there and the counts are made there while this process writes the rest; with
+    a `view` (a checkpoint of the store) the store is dumped there too."""
     workdir = next(iter(paths.values())).parent
     workdir.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(prefix=".kg-sort-", dir=workdir) as tmp:
@@ -171,14 +171,22 @@ def write_all(
         aside = {"jsonld"} & paths.keys() if helper and dump.named_only else set()
         futures = [helper.submit(write_jsonld, dump, paths[fmt]) for fmt in aside if helper]
         dumped = extsort.sort_dump(dump, Path(tmp))
+        counting = helper.submit(_statistics_aside, dumped.triples) if helper else None
         for fmt, path in paths.items():
             if fmt not in aside:
                 with atomic_writer(path) as handle:
                     dump_sorted(dumped, handle, fmt)
-        counts = extsort.statistics(dumped.triples, Path(tmp))
+        counts = counting.result() if counting else extsort.statistics(dumped.triples, Path(tmp))
         for future in futures:
             future.result()
         return counts
+
+
+def _statistics_aside(triples: Path) -> Statistics:
+    """`extsort.statistics` in a directory of its own beside `triples`: a helper counts while the build process
+    writes the other files from the same sorted dump."""
+    with tempfile.TemporaryDirectory(prefix=".kg-counts-", dir=triples.parent) as tmp:
+        return extsort.statistics(triples, Path(tmp))
 
 
 def write_jsonld(dump: Dump, path: Path) -> None:
