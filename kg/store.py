@@ -8,7 +8,7 @@ import re
 import shutil
 import tempfile
 from collections.abc import Callable, Iterable, Iterator
-from concurrent.futures import Executor, ThreadPoolExecutor
+from concurrent.futures import Executor, ThreadPoolExecutor, wait
 from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import cached_property, lru_cache
@@ -170,13 +170,17 @@ def write_all(
             dump = extsort.dump_graphs(store, Path(tmp))
         aside = {"jsonld"} & paths.keys() if helper and dump.named_only else set()
         futures = [helper.submit(write_jsonld, dump, paths[fmt]) for fmt in aside if helper]
-        dumped = extsort.sort_dump(dump, Path(tmp))
-        counting = helper.submit(_statistics_aside, dumped.triples) if helper else None
-        for fmt, path in paths.items():
-            if fmt not in aside:
-                with atomic_writer(path) as handle:
-                    dump_sorted(dumped, handle, fmt)
-        counts = counting.result() if counting else extsort.statistics(dumped.triples, Path(tmp))
+        try:
+            dumped = extsort.sort_dump(dump, Path(tmp))
+            counting = helper.submit(_statistics_aside, dumped.triples) if helper else None
+            futures += [counting] if counting else []
+            for fmt, path in paths.items():
+                if fmt not in aside:
+                    with atomic_writer(path) as handle:
+                        dump_sorted(dumped, handle, fmt)
+            counts = counting.result() if counting else extsort.statistics(dumped.triples, Path(tmp))
+        finally:
+            wait(futures)  # the helper reads the dump: it must be done before the dump's directory goes
         for future in futures:
             future.result()
         return counts

@@ -13,7 +13,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
 from pathlib import Path
 from random import Random
 
@@ -165,6 +165,30 @@ def test_with_a_helper_the_store_is_dumped_and_counted_outside_the_build_process
     assert counts.triples == json.loads((examples_build / "report.json").read_text())["triples"]
     _same_files(tmp_path / "out", examples_build, tuple(f"graph.{fmt}" for fmt in pipeline.GRAPH_FILES))
 
+
+
+def test_when_writing_fails_the_helper_finishes_with_the_dump_before_it_is_removed(
+    examples_build: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The build process's error is the one raised, and only once the helper no longer reads the dump's files."""
+    seen: list[bool] = []
+
+    def slow_jsonld(dump: extsort.Dump, path: Path) -> None:
+        time.sleep(0.5)
+        seen.append(all(block.path.exists() for block in dump.graphs))
+
+    def disk_full(*_: object) -> None:
+        raise OSError("No space left on device")
+
+    monkeypatch.setattr(store, "write_jsonld", slow_jsonld)
+    monkeypatch.setattr(store, "dump_sorted", disk_full)
+    shutil.copytree(examples_build / "store", tmp_path / "store")
+    db = store.open_store(tmp_path / "store")
+    paths = {fmt: tmp_path / f"graph.{fmt}" for fmt in pipeline.GRAPH_FILES}
+    with ThreadPoolExecutor(1) as helper, pytest.raises(OSError, match="No space left"):
+        store.write_all(db, paths, helper)
+    assert seen == [True]
+    assert not list(tmp_path.glob(".kg-*"))
 
 FREE_AND_MEASURE = """
 import sys
