@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import gc
 import hashlib
 import io
 import json
@@ -12,6 +13,7 @@ import shutil
 import subprocess
 import sys
 import time
+import weakref
 from collections.abc import Iterator
 from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
 from pathlib import Path
@@ -92,6 +94,24 @@ def test_a_batch_that_fails_in_annotation_loses_only_its_bad_document(
     tokayev = b"<https://w3id.org/kg-news/id/person/kasym-zhomart-tokaev>"
     assert any(line.startswith(tokayev) for line in outcomes[2].shared)  # the entities graph travels apart
 
+
+
+def test_loaded_models_are_hidden_from_the_collector_and_cycles_are_still_collected(ctx: pipeline.Context) -> None:
+    """Full collections no longer walk the models and gazetteer, and young objects are collected less often; a
+    reference cycle made while processing is still collected."""
+
+    class Node:
+        pass
+
+    assert gc.get_freeze_count() > 100_000  # the models' and gazetteer's objects
+    assert gc.get_threshold()[0] == pipeline.YOUNG_OBJECTS
+    cycle = Node()
+    cycle.itself = cycle
+    gone = weakref.ref(cycle)
+    del cycle
+    made = [[] for _ in range(2 * pipeline.YOUNG_OBJECTS)]  # enough allocations for a collection
+    assert gone() is None
+    assert len(made) == 2 * pipeline.YOUNG_OBJECTS
 
 def test_entity_lines_are_loaded_once_per_build_within_a_bounded_memory() -> None:
     loaded: set[bytes] = set()
