@@ -84,8 +84,8 @@ def spare_collector(young: int = YOUNG_OBJECTS) -> None:
 
     Processing documents allocates millions of short-lived objects, which at the default threshold set off
     frequent full collections, each walking the models' and gazetteer's objects and the word caches: 600
-    documents of the bench corpus in one process spent 2.0–2.5 s of 17.7–20.3 s in the collector, and took
-    15.8–16.5 s with this (bench/results.md). The documents make almost no reference cycles (528 objects in 600
+    documents of the bench corpus in one process spent 2.0–2.5 s of 17.7–20.3 s in them, and took 15.8–16.5 s
+    with this (bench/results.md). The documents make almost no reference cycles (528 objects in 600
     documents), and what they make is still collected."""
     gc.collect()
     gc.freeze()

@@ -95,7 +95,6 @@ def test_a_batch_that_fails_in_annotation_loses_only_its_bad_document(
     assert any(line.startswith(tokayev) for line in outcomes[2].shared)  # the entities graph travels apart
 
 
-
 def test_loaded_models_are_hidden_from_the_collector_and_cycles_are_still_collected(ctx: pipeline.Context) -> None:
     """Full collections no longer walk the models and gazetteer, and young objects are collected less often; a
     reference cycle made while processing is still collected."""
@@ -112,6 +111,7 @@ def test_loaded_models_are_hidden_from_the_collector_and_cycles_are_still_collec
     made = [[] for _ in range(2 * pipeline.YOUNG_OBJECTS)]  # enough allocations for a collection
     assert gone() is None
     assert len(made) == 2 * pipeline.YOUNG_OBJECTS
+
 
 def test_entity_lines_are_loaded_once_per_build_within_a_bounded_memory() -> None:
     loaded: set[bytes] = set()
@@ -186,7 +186,6 @@ def test_with_a_helper_the_store_is_dumped_and_counted_outside_the_build_process
     _same_files(tmp_path / "out", examples_build, tuple(f"graph.{fmt}" for fmt in pipeline.GRAPH_FILES))
 
 
-
 def test_when_writing_fails_the_helper_finishes_with_the_dump_before_it_is_removed(
     examples_build: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -209,6 +208,7 @@ def test_when_writing_fails_the_helper_finishes_with_the_dump_before_it_is_remov
         store.write_all(db, paths, helper)
     assert seen == [True]
     assert not list(tmp_path.glob(".kg-*"))
+
 
 FREE_AND_MEASURE = """
 import sys
