@@ -204,10 +204,14 @@ def build(
     replaced: list[str] = []
     loaded: set[bytes] = set()
     items = _progress(read_documents(paths, stdin=stdin), progress)
+    # A pool's workers keep every core busy, and one loading thread keeps up with them; a second one only doubles
+    # the files each load adds to the store, which RocksDB then compacts on those cores and the final dump reads
+    # more slowly (bench/results.md).
+    threads = 1 if workers > 1 and not dask else 2
     with closing(_outcomes(_changed(items, db, report, seen, replaced), ctx, workers, dask)) as outcomes:
         for batch in batches(outcomes, BATCH):
             pending.touch()
-            _load(db, batch, report, loaded)
+            _load(db, batch, report, loaded, threads)
     if seen is not None and _prune(db, seen, progress):
         pending.touch()
         replaced.append("")
@@ -303,9 +307,10 @@ def _serial(documents: Iterable[Document], ctx: Context | None) -> Iterator[Outc
         yield from build_batch(batch, ctx)
 
 
-def _load(db: store.Store, batch: list[Outcome], report: BuildReport, loaded: set[bytes]) -> None:
-    """Count the outcomes, and replace each document's graph in the store with its new one; entity-graph lines
-    already `loaded` in this build are not loaded again (most articles repeat what Kazakhstan or Astana is)."""
+def _load(db: store.Store, batch: list[Outcome], report: BuildReport, loaded: set[bytes], threads: int) -> None:
+    """Count the outcomes, and replace each document's graph in the store with its new one, loaded from `threads`
+    threads; entity-graph lines already `loaded` in this build are not loaded again (most articles repeat what
+    Kazakhstan or Astana is)."""
     for outcome in batch:
         if outcome.error:
             _fail(report, IngestError(outcome.source, outcome.error))
@@ -315,7 +320,7 @@ def _load(db: store.Store, batch: list[Outcome], report: BuildReport, loaded: se
     shared = new_lines((o.shared for o in batch), loaded)
     nquads = b"".join(chain((o.nquads for o in batch), shared))
     # A failed document's old graph describes a text that is no longer the input, so it goes too.
-    store.replace_graphs(db, [doc_graph(o.doc_id) for o in batch], nquads)
+    store.replace_graphs(db, [doc_graph(o.doc_id) for o in batch], nquads, threads)
     del nquads
     malloc.trim()  # what the load freed, which glibc keeps otherwise: ~60 MB less after 10M quads
 

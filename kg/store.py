@@ -76,11 +76,11 @@ def checkpoint(store: Store, path: Path) -> Iterator[Path]:
         shutil.rmtree(path, ignore_errors=True)
 
 
-def replace_graphs(store: Store, graphs: Iterable[str], nquads: bytes) -> None:
-    """Drop the given named graphs and bulk-load N-Quads in their place."""
+def replace_graphs(store: Store, graphs: Iterable[str], nquads: bytes, threads: int = 2) -> None:
+    """Drop the given named graphs and bulk-load N-Quads in their place, from `threads` threads."""
     for graph in graphs:
         store.remove_graph(NamedNode(graph))
-    load_nquads(store, nquads)
+    load_nquads(store, nquads, threads)
 
 
 def load_nquads(store: Store, nquads: bytes, threads: int = 2) -> None:

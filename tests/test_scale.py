@@ -63,9 +63,15 @@ def _no_models() -> None:
     raise AssertionError("an unchanged corpus must not load the models")
 
 
-def test_two_workers_build_what_one_builds(examples_build: Path, tmp_path: Path) -> None:
+def test_two_workers_build_what_one_builds(
+    examples_build: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    threads = []
+    load = store.load_nquads
+    monkeypatch.setattr(store, "load_nquads", lambda db, nquads, n: (threads.append(n), load(db, nquads, n)))
     report = build([EXAMPLES], tmp_path, workers=2, progress=False)
     assert report.documents == 7 and report.failed == 0
+    assert threads == [1]  # the workers have the cores: the store loads from one thread
     _same_files(tmp_path, examples_build, OUTPUTS)
 
 
