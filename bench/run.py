@@ -37,7 +37,7 @@ def benchmarks(sizes: str) -> dict[str, tuple[str, list[str]]]:
     python = ".venv/bin/python"
     return {
         "throughput": ("Throughput: raw natasha vs our pipeline vs `--workers 1` vs `--workers 2`",
-                       [python, "bench/throughput.py", "--docs", "2000", "--rounds", "3"]),
+                       [python, "bench/throughput.py", "--docs", "2000", "--rounds", "5"]),
         "rdf": ("A 1M-triple graph: store load and serializations",
                 [python, "bench/rdf_scale.py", "--rounds", "3"]),
         "queries": ("`ontology/queries/*.rq` on a 1M-triple graph: Oxigraph vs rdflib",
