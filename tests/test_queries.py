@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from pyoxigraph import Store
+from pyoxigraph import RdfFormat, Store
 
 from kg import query
 
@@ -42,6 +42,24 @@ def test_people_and_places(seed: Store) -> None:
     assert rows[("kg:Place", "Хоргос")] == 1
     assert rows[("kg:City", "Астана")] == 2
     assert rows[("kg:Region", "Центральная Азия")] == 1
+
+
+def test_people_and_places_keeps_articles_with_the_same_headline_apart() -> None:
+    """Syndicated news repeats headlines: each article has its own row and count."""
+    db = Store()
+    db.load(
+        """@prefix kg: <https://w3id.org/kg-news/ontology#> . @prefix schema: <https://schema.org/> .
+        @prefix nif: <http://persistence.uni-leipzig.org/nlp2rdf/ontologies/nif-core#> .
+        @prefix rdfs: <http://www.w3.org/2000/01/rdf-schema#> . @prefix d: <https://w3id.org/kg-news/id/doc/> .
+        d:a schema:headline "Си Цзиньпин прибыл в Астану"@ru . d:b schema:headline "Си Цзиньпин прибыл в Астану"@ru .
+        <https://w3id.org/kg-news/id/astana> a kg:City ; rdfs:label "Астана"@ru .
+        d:a-m1 kg:refersTo <https://w3id.org/kg-news/id/astana> ; nif:referenceContext d:a .
+        d:b-m1 kg:refersTo <https://w3id.org/kg-news/id/astana> ; nif:referenceContext d:b .
+        d:b-m2 kg:refersTo <https://w3id.org/kg-news/id/astana> ; nif:referenceContext d:b .""",
+        format=RdfFormat.TURTLE,
+    )
+    rows = [(r["doc"].rsplit("/", 1)[1], r["name"], r["mentions"]) for r in run(db, "people-and-places")]
+    assert rows == [("a", "Астана", "1"), ("b", "Астана", "2")]
 
 
 def test_places_in_kazakhstan(examples: Store) -> None:
