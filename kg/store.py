@@ -34,7 +34,7 @@ from rdflib.compare import to_canonical_graph
 
 from kg import extsort
 from kg.extsort import Dump, SortedDump, Statistics, sorted_dump
-from kg.files import atomic_writer
+from kg.files import atomic_writer, move_atomic
 from kg.rdf import PREFIXES, TYPE
 from kg.vocab import ENTITIES_GRAPH, ONTOLOGY_GRAPH
 
@@ -50,6 +50,7 @@ FORMATS = {
     "xml": RdfFormat.RDF_XML,
 }
 DATASET_FORMATS = {"nq", "trig", "jsonld"}
+LINES = {"nq": "quads", "nt": "triples"}  # formats whose sorted dump file is the serialization itself
 
 
 def open_store(path: Path | None = None) -> Store:
@@ -150,6 +151,11 @@ def dump(store: Store, handle: BinaryIO, fmt: str, quads: list[Quad] | None = No
 
 def write(store: Store, path: Path, fmt: str, quads: list[Quad] | None = None) -> None:
     """Write the store as `fmt` to `path` atomically."""
+    if quads is None and fmt in LINES:  # sorted beside `path`, so that the sorted file is moved there, not copied
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with tempfile.TemporaryDirectory(prefix=".kg-sort-", dir=path.parent) as tmp:
+            move_atomic(getattr(sorted_dump(store, Path(tmp)), LINES[fmt]), path)
+        return
     with atomic_writer(path) as handle:
         dump(store, handle, fmt, quads)
 
@@ -175,7 +181,7 @@ def write_all(
             counting = helper.submit(_statistics_aside, dumped.triples) if helper else None
             futures += [counting] if counting else []
             for fmt, path in paths.items():
-                if fmt not in aside:
+                if fmt not in aside | LINES.keys():
                     with atomic_writer(path) as handle:
                         dump_sorted(dumped, handle, fmt)
             counts = counting.result() if counting else extsort.statistics(dumped.triples, Path(tmp))
@@ -183,6 +189,9 @@ def write_all(
             wait(futures)  # the helper reads the dump: it must be done before the dump's directory goes
         for future in futures:
             future.result()
+        # Last, once nothing reads them: the sorted files are these formats already.
+        for fmt in LINES.keys() & paths.keys():
+            move_atomic(getattr(dumped, LINES[fmt]), paths[fmt])
         return counts
 
 
@@ -207,8 +216,8 @@ def statistics(store: Store) -> Statistics:
 
 def dump_sorted(dumped: SortedDump, handle: BinaryIO, fmt: str) -> None:
     """Serialize sorted quads or triples from files, streaming where the serializer does."""
-    if fmt in ("nq", "nt"):
-        with (dumped.quads if fmt == "nq" else dumped.triples).open("rb") as lines:
+    if fmt in LINES:
+        with getattr(dumped, LINES[fmt]).open("rb") as lines:
             shutil.copyfileobj(lines, handle)
         return
     if fmt == "jsonld" and dumped.dump.named_only:

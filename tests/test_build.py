@@ -98,7 +98,9 @@ def test_bad_input_is_named_and_the_rest_still_builds(ctx: Context, tmp_path: Pa
 @pytest.mark.parametrize("name", GRAPH_FILES)
 def test_no_temporary_files_left_behind(examples_build: Path, name: str) -> None:
     assert (examples_build / name).stat().st_size > 0
+    assert (examples_build / name).stat().st_mode & 0o777 == 0o644
     assert not list(examples_build.glob(".*.tmp"))
+    assert not list(examples_build.glob(".kg-*"))  # the sort's and the helpers' directories
 
 
 def test_entities_are_described_once_and_dropped_when_no_article_names_them(ctx: Context, tmp_path: Path) -> None:
