@@ -97,7 +97,7 @@ def write(
         lines, ordered, turtle = Path(tmp) / "lines.nt", Path(tmp) / "sorted.nt", Path(tmp) / "void.ttl"
         with lines.open("wb") as handle:
             handle.writelines(f"{triple} .\n".encode() for triple in triples)
-        extsort.merge_sort([lines], ordered, Path(tmp))
+        extsort.sort_lines([lines], ordered, Path(tmp))
         serialize(parse(path=str(ordered), format=RdfFormat.N_TRIPLES), str(turtle), format=RdfFormat.TURTLE,
                   prefixes=DESCRIPTION_PREFIXES, base_iri=out.resolve().as_uri() + "/")
         with atomic_writer(path) as handle, turtle.open("rb") as body:

@@ -259,20 +259,22 @@ def test_malloc_arenas_are_capped_on_glibc() -> None:
     assert malloc.fewer_arenas(2)
 
 
-def test_a_merge_opens_at_most_its_fan_in_of_runs_at_once(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    """A corpus of millions of documents sorts through thousands of runs; RocksDB holds most file descriptors."""
-    lines = [f"<{n * 7919 % 1000:04d}> .\n".encode() for n in range(1000)]
-    runs = extsort._write_runs((lines[start : start + 10] for start in range(0, 1000, 10)), tmp_path)
-    widths, merge = [], extsort.heapq.merge
-
-    def counted(*files: Iterator[bytes]) -> Iterator[bytes]:
-        widths.append(len(files))
-        return merge(*files)
-
-    monkeypatch.setattr(extsort.heapq, "merge", counted)
-    assert list(extsort._merged(runs, fan_in=8)) == sorted(lines)
-    assert sorted(widths) == [2, 4, 5] + [8] * 13  # 100 runs → 13 merged files → 2 → the result
-    assert not list(tmp_path.iterdir())  # every run, first and intermediate, removed
+def test_lines_are_sorted_by_their_bytes_through_files_in_little_memory(tmp_path: Path) -> None:
+    """GNU sort in the C locale: byte order whatever the user's locale, runs spilled beside the output and removed."""
+    lines = [f"<{n * 7919 % 1000:04d}> «{chr(0x410 + n % 40)}» .\n".encode() for n in range(3000)]
+    sources = [tmp_path / "a.nq", tmp_path / "b.nq"]
+    sources[0].write_bytes(b"".join(lines[:1700]))
+    sources[1].write_bytes(b"".join(lines[1700:] + lines[:10]))
+    work = tmp_path / "work"
+    work.mkdir()
+    extsort.sort_lines(sources, tmp_path / "sorted", work, run_bytes=4000)
+    assert (tmp_path / "sorted").read_bytes() == b"".join(sorted(lines + lines[:10]))
+    extsort.sort_lines(sources, tmp_path / "unique", work, run_bytes=4000, unique=True)
+    assert (tmp_path / "unique").read_bytes() == b"".join(sorted(set(lines)))
+    extsort.sort_lines([], tmp_path / "empty", work)
+    assert (tmp_path / "empty").read_bytes() == b"" and not list(work.iterdir())
+    with pytest.raises(OSError, match=r"sorting .*missing\.nq failed: .*No such file"):
+        extsort.sort_lines([tmp_path / "missing.nq"], tmp_path / "out", work)
 
 
 def test_streamed_jsonld_reads_hostile_literals_as_the_in_memory_writer_does(tmp_path: Path) -> None:
