@@ -13,6 +13,7 @@ from __future__ import annotations
 import argparse
 import multiprocessing
 import statistics
+import subprocess
 import sys
 import tempfile
 import time
@@ -32,6 +33,7 @@ DATA = ROOT / "bench" / "data"
 GRAPH = DATA / "graph-1m.nq"
 TARGET = 1_000_000
 DOC = b"/doc/"
+NQ = RdfFormat.N_QUADS
 
 
 def million_triple_graph(path: Path = GRAPH, target: int = TARGET) -> Path:
@@ -72,51 +74,83 @@ def timed(action: Callable[[], object], rounds: int) -> list[float]:
 def measure(rounds: int) -> tuple[int, int, dict[str, list[float]]]:
     """Quad and triple counts, and the timings of each step."""
     graph = million_triple_graph()
-    results: dict[str, list[float]] = {}
     with tempfile.TemporaryDirectory(prefix="kg-bench-", dir=DATA) as tmp:
         work = Path(tmp)
-        loads, single = [], []
-        for number in range(rounds):
-            db = Store(str(work / f"store-{number}"))
-            loads += timed(lambda db=db: store.load_nquads(db, graph.read_bytes()), 1)
-            one = Store(str(work / f"single-{number}"))
-            single += timed(lambda one=one: one.bulk_load(path=str(graph), format=RdfFormat.N_QUADS), 1)
-        results["store load on disk: `store.load_nquads`, 2 threads (as `kg build` loads)"] = loads
-        results["store load on disk: one `Store.bulk_load` (reference)"] = single
+        results = store_loads(graph, work, rounds)
         results["store load in memory: one `Store.bulk_load` (reference)"] = timed(
             lambda: Store().bulk_load(path=str(graph), format=RdfFormat.N_QUADS), rounds
         )
-        quads = len(db)
-        results["external sort (once for all files)"] = timed(lambda: extsort.sorted_dump(db, work).triples, rounds)
-        results["graph.ttl + graph.nq + graph.jsonld from the store (sort + write, as `kg build` writes)"] = timed(
-            lambda: store.write_all(db, {fmt: work / f"all.{fmt}" for fmt in ("ttl", "nq", "jsonld")}), rounds
-        )
-        results["the same with JSON-LD in a helper process (as `kg build --workers 2` writes; its start included)"] = (
-            timed(lambda: write_with_helper(db, work), rounds)
-        )
-        dumped = extsort.sorted_dump(db, work)
-        assert dumped.triple_count  # the triples are sorted now, not in the first timing that reads them
-        for fmt in store.FORMATS:
-            target = work / f"graph.{fmt}"
-
-            def write(fmt: str = fmt, target: Path = target) -> None:
-                with target.open("wb") as handle:
-                    store.dump_sorted(dumped, handle, fmt)
-
-            results[f"write graph.{fmt} from the sorted dump"] = timed(write, rounds)
-        for fmt in store.FORMATS:
-            results[f"`kg export --format {fmt}` (sort + write)"] = timed(
-                lambda fmt=fmt: store.write(db, work / f"export.{fmt}", fmt), rounds
+        quads, triples = from_store(Store(str(work / "store")), work, rounds, results)
+        for fmt in store.FORMATS:  # the store is closed: `kg export` opens it as a user would, in its own process
+            results[f"`kg export --format {fmt}` (its process: start, sort, write)"] = timed(
+                lambda fmt=fmt: export(work / "store", fmt, work / f"export.{fmt}"), rounds
             )
-        results["pyoxigraph `Store.dump` N-Quads, unsorted, on disk (reference)"] = timed(
-            lambda: db.dump(str(work / "raw.nq"), format=RdfFormat.N_QUADS), rounds
-        )
         memory = Store()
         memory.bulk_load(path=str(graph), format=RdfFormat.N_QUADS)
         results["pyoxigraph `Store.dump` N-Quads, unsorted, in memory (reference)"] = timed(
             lambda: memory.dump(str(work / "raw.nq"), format=RdfFormat.N_QUADS), rounds
         )
-        return quads, dumped.triple_count, results
+        return quads, triples, results
+
+
+def store_loads(graph: Path, work: Path, rounds: int) -> dict[str, list[float]]:
+    """The on-disk loads' timings; the last store loaded as `kg build` loads is left at `work`/store.
+
+    Each store is closed before the next step, so that its background compactions do not share the cores with the
+    steps timed after it."""
+    loads, single = [], []
+    for number in range(rounds):
+        path = work / ("store" if number == rounds - 1 else f"store-{number}")
+        loads += load_once(path, lambda db: store.load_nquads(db, graph.read_bytes()))
+        single += load_once(work / f"single-{number}", lambda db: db.bulk_load(path=str(graph), format=NQ))
+    return {
+        "store load on disk: `store.load_nquads`, 2 threads (as `kg build` loads)": loads,
+        "store load on disk: one `Store.bulk_load` (reference)": single,
+    }
+
+
+def load_once(path: Path, load: Callable[[Store], object]) -> list[float]:
+    """Seconds `load` takes to fill a new on-disk store at `path`, which is closed afterwards, untimed."""
+    db = Store(str(path))
+    return timed(lambda: load(db), 1)
+
+
+def from_store(db: Store, work: Path, rounds: int, results: dict[str, list[float]]) -> tuple[int, int]:
+    """Time the sort and the serializations from the open store `db` into `results`; its quads and triples."""
+    results["external sort (once for all files)"] = timed(lambda: sort_once(db, work), rounds)
+    results["graph.ttl + graph.nq + graph.jsonld from the store (sort + write, as `kg build` writes)"] = timed(
+        lambda: store.write_all(db, {fmt: work / f"all.{fmt}" for fmt in ("ttl", "nq", "jsonld")}), rounds
+    )
+    results["the same with JSON-LD in a helper process (as `kg build --workers 2` writes; its start included)"] = (
+        timed(lambda: write_with_helper(db, work), rounds)
+    )
+    dumped = extsort.sorted_dump(db, work)
+    assert dumped.triple_count  # the triples are sorted now, not in the first timing that reads them
+    for fmt in store.FORMATS:
+        target = work / f"graph.{fmt}"
+
+        def write(fmt: str = fmt, target: Path = target) -> None:
+            with target.open("wb") as handle:
+                store.dump_sorted(dumped, handle, fmt)
+
+        results[f"write graph.{fmt} from the sorted dump"] = timed(write, rounds)
+    results["pyoxigraph `Store.dump` N-Quads, unsorted, on disk (reference)"] = timed(
+        lambda: db.dump(str(work / "raw.nq"), format=RdfFormat.N_QUADS), rounds
+    )
+    return len(db), dumped.triple_count
+
+
+def sort_once(db: Store, work: Path) -> None:
+    """The sorted quads and triples in a directory of their own, removed afterwards, as `kg build` sorts."""
+    with tempfile.TemporaryDirectory(dir=work) as sort_dir:
+        assert extsort.sorted_dump(db, Path(sort_dir)).triple_count
+
+
+def export(store_dir: Path, fmt: str, target: Path) -> None:
+    """`kg export --format fmt -o target` of the store at `store_dir`, run as a command."""
+    kg = Path(sys.executable).with_name("kg")
+    command = [str(kg), "export", "--store", str(store_dir), "--format", fmt, "-o", str(target)]
+    subprocess.run(command, check=True)
 
 
 def write_with_helper(db: Store, work: Path) -> None:

@@ -162,6 +162,7 @@ def test_sorted_dump_of_overlapping_graphs_with_hostile_literals(tmp_path: Path)
     quads = list(db)
     dumped = extsort.sorted_dump(db, tmp_path, run_bytes=3000)
     assert dumped.quads.read_bytes() == b"".join(sorted(f"{q} .\n".encode() for q in quads))
+    assert not (tmp_path / "triples.nt").exists()  # not before a format asks for them: N-Quads needs none
     assert dumped.triples.read_bytes() == b"".join(sorted({f"{q.triple} .\n".encode() for q in quads}))
     assert dumped.triple_count == len({q.triple for q in quads}) < len(quads)
     with pytest.raises(ValueError, match="out of order"):
