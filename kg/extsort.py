@@ -198,7 +198,7 @@ def sorted_block(block: Block, workdir: Path, run_bytes: int = RUN_BYTES) -> Ite
     entities graph grows with the corpus)."""
     small = block.stop - block.start <= run_bytes
     unsorted, ordered = workdir / "block.nq", workdir / "block.sorted.nq"
-    # Each file is closed before the first line is handed out: the consumer may take its time.
+    # The dump file is closed before the first line is handed out: the consumer may take its time.
     with block.path.open("rb") as handle:
         handle.seek(block.start)
         if small:

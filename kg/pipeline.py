@@ -206,12 +206,12 @@ def build(
     items = _progress(read_documents(paths, stdin=stdin), progress)
     # A pool's workers keep every core busy, and one loading thread keeps up with them; a second one only doubles
     # the files each load adds to the store, which RocksDB then compacts on those cores and the final dump reads
-    # more slowly (bench/results.md).
+    # more slowly (bench/results.md). A batch short of BATCH is the last, loaded once the workers are done.
     threads = 1 if workers > 1 and not dask else 2
     with closing(_outcomes(_changed(items, db, report, seen, replaced), ctx, workers, dask)) as outcomes:
         for batch in batches(outcomes, BATCH):
             pending.touch()
-            _load(db, batch, report, loaded, threads)
+            _load(db, batch, report, loaded, threads if len(batch) == BATCH else 2)
     if seen is not None and _prune(db, seen, progress):
         pending.touch()
         replaced.append("")

@@ -69,9 +69,11 @@ def test_two_workers_build_what_one_builds(
     threads = []
     load = store.load_nquads
     monkeypatch.setattr(store, "load_nquads", lambda db, nquads, n: (threads.append(n), load(db, nquads, n)))
+    monkeypatch.setattr(pipeline, "BATCH", 4)  # a full batch, then the last
     report = build([EXAMPLES], tmp_path, workers=2, progress=False)
     assert report.documents == 7 and report.failed == 0
-    assert threads == [1]  # the workers have the cores: the store loads from one thread
+    # While the workers have the cores the store loads from one thread; the last batch, once they are done, from two.
+    assert threads == [1, 2]
     _same_files(tmp_path, examples_build, OUTPUTS)
 
 
