@@ -263,7 +263,7 @@ def test_malloc_arenas_are_capped_on_glibc() -> None:
 
 
 def test_lines_are_sorted_by_their_bytes_through_files_in_little_memory(tmp_path: Path) -> None:
-    """GNU sort in the C locale: byte order whatever the user's locale, runs spilled beside the output and removed."""
+    """GNU sort in the C locale: lines in the order sorted() gives their bytes; runs spilled to `work` and removed."""
     lines = [f"<{n * 7919 % 1000:04d}> «{chr(0x410 + n % 40)}» .\n".encode() for n in range(3000)]
     sources = [tmp_path / "a.nq", tmp_path / "b.nq"]
     sources[0].write_bytes(b"".join(lines[:1700]))
