@@ -232,7 +232,7 @@ def dump_sorted(dumped: SortedDump, handle: BinaryIO, fmt: str) -> None:
 
 def _jsonld_by_graph(dump: Dump, handle: BinaryIO) -> None:
     """What `jsonld` writes, one named graph at a time and one node at a time, so memory holds neither the dataset
-    nor a large graph (a graph bigger than a sort run is sorted through files)."""
+    nor a large graph (a graph bigger than the sort buffer is sorted through files)."""
     context = jsonld_context()
     compactor = Compactor.from_context(context)
     beside = dump.graphs[0].path.parent if dump.graphs else None
