@@ -140,7 +140,10 @@ def dump(store: Store, handle: BinaryIO, fmt: str, quads: list[Quad] | None = No
     """Serialize the store (or the given sorted `quads`) as `fmt`, sorted so reruns are byte-identical."""
     if quads is None:
         with tempfile.TemporaryDirectory(prefix="kg-sort-") as tmp:
-            dump_sorted(sorted_dump(store, Path(tmp)), handle, fmt)
+            if fmt in FORMATS.keys() - DATASET_FORMATS:  # the union of all graphs: the quads need no sorting
+                write_triples(extsort.sorted_triples(store, Path(tmp)), handle, fmt)
+            else:
+                dump_sorted(sorted_dump(store, Path(tmp)), handle, fmt)
         return
     if fmt in WRITERS:
         handle.write(WRITERS[fmt](quads))
@@ -154,7 +157,8 @@ def write(store: Store, path: Path, fmt: str, quads: list[Quad] | None = None) -
     if quads is None and fmt in LINES:  # sorted beside `path`, so that the sorted file is moved there, not copied
         path.parent.mkdir(parents=True, exist_ok=True)
         with tempfile.TemporaryDirectory(prefix=".kg-sort-", dir=path.parent) as tmp:
-            move_atomic(getattr(sorted_dump(store, Path(tmp)), LINES[fmt]), path)
+            work = Path(tmp)
+            move_atomic(sorted_dump(store, work).quads if fmt == "nq" else extsort.sorted_triples(store, work), path)
         return
     with atomic_writer(path) as handle:
         dump(store, handle, fmt, quads)
@@ -211,23 +215,32 @@ def write_jsonld(dump: Dump, path: Path) -> None:
 def statistics(store: Store) -> Statistics:
     """The VoID counts of the union of all graphs, from a sorted dump: memory stays flat."""
     with tempfile.TemporaryDirectory(prefix="kg-sort-") as tmp:
-        return extsort.statistics(sorted_dump(store, Path(tmp)).triples, Path(tmp))
+        return extsort.statistics(extsort.sorted_triples(store, Path(tmp)), Path(tmp))
 
 
 def dump_sorted(dumped: SortedDump, handle: BinaryIO, fmt: str) -> None:
     """Serialize sorted quads or triples from files, streaming where the serializer does."""
-    if fmt in LINES:
-        with getattr(dumped, LINES[fmt]).open("rb") as lines:
-            shutil.copyfileobj(lines, handle)
-        return
     if fmt == "jsonld" and dumped.dump.named_only:
         _jsonld_by_graph(dumped.dump, handle)
-        return
-    if fmt in WRITERS:
+    elif fmt == "nq":
+        with dumped.quads.open("rb") as lines:
+            shutil.copyfileobj(lines, handle)
+    elif fmt in WRITERS:
         handle.write(WRITERS[fmt](parse(path=str(dumped.quads), format=RdfFormat.N_QUADS)))
+    elif fmt in DATASET_FORMATS:
+        serialize(parse(path=str(dumped.quads), format=RdfFormat.N_QUADS), handle, format=FORMATS[fmt],
+                  prefixes=PREFIXES)
+    else:
+        write_triples(dumped.triples, handle, fmt)
+
+
+def write_triples(triples: Path, handle: BinaryIO, fmt: str) -> None:
+    """Serialize a sorted N-Triples file as Turtle, N-Triples or RDF/XML."""
+    if fmt == "nt":
+        with triples.open("rb") as lines:
+            shutil.copyfileobj(lines, handle)
         return
-    source = (dumped.quads, RdfFormat.N_QUADS) if fmt in DATASET_FORMATS else (dumped.triples, RdfFormat.N_TRIPLES)
-    serialize(parse(path=str(source[0]), format=source[1]), handle, format=FORMATS[fmt], prefixes=PREFIXES)
+    serialize(parse(path=str(triples), format=RdfFormat.N_TRIPLES), handle, format=FORMATS[fmt], prefixes=PREFIXES)
 
 
 def _jsonld_by_graph(dump: Dump, handle: BinaryIO) -> None:

@@ -93,8 +93,10 @@ def test_readme_python_runs_as_written(
     [code] = re.findall(r"```python\n(.*?)```", README, flags=re.DOTALL)
     (tmp_path / "examples").symlink_to(ROOT / "examples")
     monkeypatch.chdir(tmp_path)
-    monkeypatch.setattr(pipeline, "load_context", lambda: ctx)  # the session's models, not a second copy
+    # The session's models, not a second copy. kg first: looking its old value up caches pipeline's, which must
+    # not be patched yet, or kg.load_context would stay the patch after the test.
     monkeypatch.setattr(kg, "load_context", lambda: ctx, raising=False)
+    monkeypatch.setattr(pipeline, "load_context", lambda: ctx)
     exec(compile(code, "README.md", "exec"), {})
     printed = capsys.readouterr().out
     assert "('Казахстана', 'Country', 'https://w3id.org/kg-news/id/wd/Q232')" in printed

@@ -167,6 +167,8 @@ def test_sorted_dump_of_overlapping_graphs_with_hostile_literals(tmp_path: Path)
     assert not (tmp_path / "triples.nt").exists()  # not before a format asks for them: N-Quads needs none
     assert dumped.triples.read_bytes() == b"".join(sorted({f"{q.triple} .\n".encode() for q in quads}))
     assert dumped.triple_count == len({q.triple for q in quads}) < len(quads)
+    (tmp_path / "triples").mkdir()
+    assert extsort.sorted_triples(db, tmp_path / "triples", run_bytes=3000).read_bytes() == dumped.triples.read_bytes()
     with pytest.raises(ValueError, match="out of order"):
         extsort.write_distinct(io.BytesIO(), [b"<b> .\n", b"<a> .\n"])
 
@@ -260,6 +262,22 @@ def test_freed_memory_goes_back_to_the_system(mode: str, given_back_when_freed: 
 def test_malloc_arenas_are_capped_on_glibc() -> None:
     """What output helpers do first: dumping a 40M-quad store, one peaked at 346 MB so, against 438 MB."""
     assert malloc.fewer_arenas(2)
+
+
+def test_the_triples_of_every_graph_default_graph_included_are_sorted_once_each(tmp_path: Path) -> None:
+    """What `kg export --format ttl|nt|xml` writes: the union of all graphs, without sorting the quads."""
+    a, b, c = (pyoxigraph.NamedNode(f"https://w3id.org/kg-news/id/{name}") for name in "abc")
+    db = pyoxigraph.Store()
+    db.extend([
+        pyoxigraph.Quad(a, b, c, pyoxigraph.DefaultGraph()),
+        pyoxigraph.Quad(a, b, c, pyoxigraph.NamedNode("https://w3id.org/kg-news/graph/doc/1")),
+        pyoxigraph.Quad(c, b, pyoxigraph.Literal("z z ."), pyoxigraph.BlankNode("g")),
+    ])
+    triples = extsort.sorted_triples(db, tmp_path)
+    assert triples.read_bytes() == f'{a} {b} {c} .\n{c} {b} "z z ." .\n'.encode()
+    out = io.BytesIO()
+    store.dump(db, out, "nt")
+    assert out.getvalue() == triples.read_bytes()
 
 
 def test_lines_are_sorted_by_their_bytes_through_files_in_little_memory(tmp_path: Path) -> None:
