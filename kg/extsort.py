@@ -33,10 +33,11 @@ class Block:
 
 @dataclass(frozen=True)
 class Dump:
-    """A store's quads as unsorted N-Quads files: where each graph's quads lie, in the order of the graphs' names."""
+    """A store's quads as unsorted N-Quads files (or its triples as N-Triples files, see `dump_graphs`): where each
+    graph's lines lie, in the order of the graphs' names."""
 
     graphs: tuple[Block, ...]
-    named_only: bool  # no quad in the default graph: every line's last term is its graph
+    named_only: bool  # no quad in the default graph: in N-Quads, every line's last term is its graph
 
 
 @dataclass(frozen=True)
