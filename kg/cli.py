@@ -48,9 +48,12 @@ def build(paths: tuple[str, ...], out: Path, quiet: bool, workers: int, prune: b
     if workers > 1 or dask_address:  # this process only loads the store: see kg.malloc
         malloc.map_large_allocations()
 
-    report = run_build(
-        paths, out, stdin=sys.stdin, progress=not quiet, workers=workers, prune=prune, dask=dask_address
-    )
+    try:
+        report = run_build(
+            paths, out, stdin=sys.stdin, progress=not quiet, workers=workers, prune=prune, dask=dask_address
+        )
+    except OSError as error:  # the store locked by another build, a full disk, no `sort`: a message, not a trace
+        raise click.ClickException(str(error)) from error
     if not quiet:
         classes = ", ".join(f"{n} {c}" for c, n in sorted(report.classes.items()))
         click.echo(
@@ -97,12 +100,12 @@ def export(fmt: str, output: Path | None, store_dir: Path) -> None:
     malloc.fewer_arenas()  # before the store's threads start
     try:
         db = open_readonly(store_dir)
-    except (FileNotFoundError, OSError) as error:
+        if output is None:
+            store.dump(db, sys.stdout.buffer, fmt)
+        else:
+            store.write(db, output, fmt)
+    except OSError as error:
         raise click.ClickException(str(error)) from error
-    if output is None:
-        store.dump(db, sys.stdout.buffer, fmt)
-    else:
-        store.write(db, output, fmt)
 
 
 @main.command(name="eval")

@@ -235,9 +235,12 @@ def sort_lines(
     core: at 1M quads it takes 0.8–1.0 s where our merge sort in Python took 1.4 s (bench/results.md)."""
     command = ["sort", f"--buffer-size={run_bytes}b", f"--temporary-directory={workdir}", f"--output={target}"]
     command += ["--unique"] * unique + [str(source) for source in sources]
-    done = subprocess.run(
-        command, env={**os.environ, "LC_ALL": "C"}, stdin=subprocess.DEVNULL, capture_output=True, check=False
-    )
+    try:
+        done = subprocess.run(
+            command, env={**os.environ, "LC_ALL": "C"}, stdin=subprocess.DEVNULL, capture_output=True, check=False
+        )
+    except FileNotFoundError as error:
+        raise OSError("kg writes its sorted files with GNU sort (coreutils), and `sort` is not on PATH") from error
     if done.returncode:
         raise OSError(f"sorting {', '.join(map(str, sources))} failed: {done.stderr.decode(errors='replace').strip()}")
 

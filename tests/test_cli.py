@@ -156,6 +156,28 @@ def test_export_reads_back_to_the_store(examples_build: Path, tmp_path: Path, fm
     assert len(parsed) > 5000
 
 
+def test_without_gnu_sort_export_and_build_say_so(
+    examples_build: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("PATH", str(tmp_path))  # no `sort` here
+    store = str(examples_build / "store")
+    export = CliRunner().invoke(main, ["export", "--format", "nt", "-o", str(tmp_path / "x.nt"), "--store", store])
+    assert export.exit_code == 1 and "GNU sort (coreutils), and `sort` is not on PATH" in export.output
+    assert export.exception is not None and not isinstance(export.exception, OSError)  # a message, not a trace
+    assert not (tmp_path / "x.nt").exists()
+
+
+def test_a_build_into_a_store_in_use_says_which(tmp_path: Path) -> None:
+    """A second `kg build` into the same output while the first runs: RocksDB's lock, named, and no trace."""
+    out = tmp_path / "out"
+    out.mkdir()
+    held = pyoxigraph.Store(str(out / "store"))
+    result = CliRunner().invoke(main, ["build", str(ROOT / "examples" / "news"), "-o", str(out), "--quiet"])
+    assert result.exit_code == 1 and f"{out / 'store'}/LOCK" in result.output
+    assert result.output.startswith("Error: ")
+    del held
+
+
 def test_query_errors_are_clear(tmp_path: Path, examples_build: Path) -> None:
     missing = CliRunner().invoke(main, ["query", "SELECT * WHERE { ?s ?p ?o }", "--store", str(tmp_path / "none")])
     assert missing.exit_code != 0 and "no store here" in missing.output
