@@ -157,13 +157,17 @@ def test_export_reads_back_to_the_store(examples_build: Path, tmp_path: Path, fm
 
 
 def test_without_gnu_sort_export_and_build_say_so(
-    examples_build: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    examples_build: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, ctx: Context
 ) -> None:
+    monkeypatch.setattr(pipeline, "load_context", lambda: ctx)
     monkeypatch.setenv("PATH", str(tmp_path))  # no `sort` here
     store = str(examples_build / "store")
     export = CliRunner().invoke(main, ["export", "--format", "nt", "-o", str(tmp_path / "x.nt"), "--store", store])
-    assert export.exit_code == 1 and "GNU sort (coreutils), and `sort` is not on PATH" in export.output
-    assert export.exception is not None and not isinstance(export.exception, OSError)  # a message, not a trace
+    build = CliRunner().invoke(main, ["build", str(ROOT / "examples" / "news"), "-o", str(tmp_path / "out"),
+                                      "--workers", "1", "--quiet"])
+    for result in (export, build):
+        assert result.exit_code == 1 and "GNU sort (coreutils), and `sort` is not on PATH" in result.output
+        assert not isinstance(result.exception, OSError)  # a message, not a trace
     assert not (tmp_path / "x.nt").exists()
 
 
