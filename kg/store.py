@@ -213,7 +213,7 @@ def write_jsonld(dump: Dump, path: Path) -> None:
 
 
 def statistics(store: Store) -> Statistics:
-    """The VoID counts of the union of all graphs, from a sorted dump: memory stays flat."""
+    """The VoID counts of the union of all graphs, from its sorted triples: memory stays flat."""
     with tempfile.TemporaryDirectory(prefix="kg-sort-") as tmp:
         return extsort.statistics(extsort.sorted_triples(store, Path(tmp)), Path(tmp))
 
