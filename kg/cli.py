@@ -94,16 +94,15 @@ def query(sparql: str | None, query_file: Path | None, fmt: str, store_dir: Path
 @store_option
 def export(fmt: str, output: Path | None, store_dir: Path) -> None:
     """Export the built graph as Turtle, N-Triples, N-Quads, TriG, JSON-LD or RDF/XML."""
-    from kg import malloc, store
-    from kg.query import open_readonly
+    from kg import export as exporting
+    from kg import malloc
 
     malloc.fewer_arenas()  # before the store's threads start
     try:
-        db = open_readonly(store_dir)
         if output is None:
-            store.dump(db, sys.stdout.buffer, fmt)
+            exporting.export(store_dir, fmt, sys.stdout.buffer)
         else:
-            store.write(db, output, fmt)
+            exporting.write(store_dir, fmt, output)
     except OSError as error:
         raise click.ClickException(str(error)) from error
 

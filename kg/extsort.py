@@ -47,6 +47,7 @@ class SortedDump:
 
     quads: Path  # N-Quads, every quad, sorted
     dump: Dump  # the unsorted dump they were sorted from
+    workdir: Path  # where the triples go
 
     @property
     def triples(self) -> Path:
@@ -60,7 +61,7 @@ class SortedDump:
 
     @cached_property
     def _triples(self) -> tuple[Path, int]:
-        path = self.quads.with_name("triples.nt")
+        path = self.workdir / "triples.nt"
         with self.quads.open("rb") as lines, path.open("wb") as out:
             lines_of = triple_lines(lines) if self.dump.named_only else parsed_triple_lines(self.quads)
             return path, write_distinct(out, lines_of)
@@ -75,7 +76,7 @@ def sort_dump(dump: Dump, workdir: Path, run_bytes: int = RUN_BYTES) -> SortedDu
     """Sort a dump's quads into a file in `workdir`."""
     quads = workdir / "quads.nq"
     sort_lines(sorted({block.path for block in dump.graphs}), quads, workdir, run_bytes)
-    return SortedDump(quads, dump)
+    return SortedDump(quads, dump, workdir)
 
 
 def sorted_triples(store: Store, workdir: Path, run_bytes: int = RUN_BYTES) -> Path:

@@ -20,10 +20,11 @@ from typing import TextIO
 from pyoxigraph import NamedNode
 from tqdm import tqdm
 
+from kg import export, malloc, rdf, store
 from kg import gazetteer as gazetteer_module
-from kg import malloc, rdf, store
 from kg.annotate import NLP, annotate, annotate_many, load_nlp
 from kg.batching import batches
+from kg.export import GRAPH_FILES
 from kg.extract.appositions import apposition_facts, find_appositions, roles_by_person
 from kg.extract.cooperation import Issuers, cooperation
 from kg.extract.coref import resolve_role_nouns, resolve_surnames
@@ -45,7 +46,6 @@ BATCH = 256  # documents per store load: bounds memory, amortises bulk_load
 LOADED_LIMIT = 200_000  # entity-graph lines remembered as loaded in this build (~50 MB at most)
 ANNOTATE_BATCH = 16  # documents annotated together: enough to sort their sentences by length
 YOUNG_OBJECTS = 50_000  # allocations between collections of the youngest generation (Python's default: 700)
-GRAPH_FILES = ("ttl", "nq", "jsonld")
 CONTENT_HASH = NamedNode(str(KG.contentHash))
 VIEW = ".kg-store-view"  # in OUT while the helper processes write the outputs: a checkpoint of the store
 PENDING = ".kg-outputs-pending"  # in OUT while the store holds changes that the output files do not show yet
@@ -196,6 +196,7 @@ def build(
     started = time.perf_counter()
     started_at = datetime.now(UTC).replace(microsecond=0)
     report = BuildReport()
+    export.unstamp(out)
     db = store.open_store(out / "store")
     pending = out / PENDING
     if _load_ontology(db):
@@ -224,6 +225,8 @@ def build(
     else:
         _write_report(db, out, report, *previous, started=started_at)
     pending.unlink(missing_ok=True)
+    del db  # closed, so that its files are final when they are stamped
+    export.stamp(out)
     report.seconds = time.perf_counter() - started
     return report
 

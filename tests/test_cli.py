@@ -160,8 +160,9 @@ def test_without_gnu_sort_export_and_build_say_so(
     examples_build: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, ctx: Context
 ) -> None:
     monkeypatch.setattr(pipeline, "load_context", lambda: ctx)
+    shutil.copytree(examples_build / "store", tmp_path / "copied" / "store")  # no build's files beside it to read
     monkeypatch.setenv("PATH", str(tmp_path))  # no `sort` here
-    store = str(examples_build / "store")
+    store = str(tmp_path / "copied" / "store")
     export = CliRunner().invoke(main, ["export", "--format", "nt", "-o", str(tmp_path / "x.nt"), "--store", store])
     build = CliRunner().invoke(main, ["build", str(ROOT / "examples" / "news"), "-o", str(tmp_path / "out"),
                                       "--workers", "1", "--quiet"])

@@ -24,7 +24,7 @@ import pyoxigraph
 import pytest
 from distributed import LocalCluster
 
-from kg import extsort, malloc, parallel, pipeline, store
+from kg import export, extsort, malloc, parallel, pipeline, store
 from kg.annotate import annotate, annotate_many
 from kg.ingest import read_documents
 from kg.pipeline import build
@@ -336,6 +336,7 @@ def test_an_unchanged_corpus_is_skipped_without_loading_models(
     assert written == {**before, "documents": 0, "skipped": 7, "tokens": 0}
     assert {name: (out / name).stat().st_mtime_ns for name in GRAPH_OUTPUTS} == written_at  # not rewritten
     _same_files(out, examples_build, GRAPH_OUTPUTS)
+    assert export.built(out / "store") == out  # the store was opened and changed nothing: kg export reads the files
 
 
 def test_a_changed_document_has_its_graph_replaced(ctx: pipeline.Context, examples_build: Path, tmp_path: Path) -> None:
