@@ -197,9 +197,9 @@ def build(
     started_at = datetime.now(UTC).replace(microsecond=0)
     report = BuildReport()
     export.unstamp(out)
-    db = store.open_store(out / "store")
+    stored = store.Reopening(out / "store")
     pending = out / PENDING
-    if _load_ontology(db):
+    if _load_ontology(stored.db):
         pending.touch()
     seen: set[str] | None = set() if prune else None
     replaced: list[str] = []
@@ -209,10 +209,13 @@ def build(
     # the files each load adds to the store, which RocksDB then compacts on those cores and the final dump reads
     # more slowly (bench/results.md). A batch short of BATCH is the last, loaded once the workers are done.
     threads = 1 if workers > 1 and not dask else 2
-    with closing(_outcomes(_changed(items, db, report, seen, replaced), ctx, workers, dask)) as outcomes:
+    with closing(_outcomes(_changed(items, stored, report, seen, replaced), ctx, workers, dask)) as outcomes:
         for batch in batches(outcomes, BATCH):
             pending.touch()
-            _load(db, batch, report, loaded, threads if len(batch) == BATCH else 2)
+            _load(stored, batch, report, loaded, threads if len(batch) == BATCH else 2)
+    stored.reopen()  # the output phase reads every file of the store afresh
+    db = stored.db
+    del stored
     if seen is not None and _prune(db, seen, progress):
         pending.touch()
         replaced.append("")
@@ -263,7 +266,7 @@ def _write_report(
 
 def _changed(
     items: Iterable[Document | IngestError],
-    db: store.Store,
+    stored: store.Reopening,
     report: BuildReport,
     seen: set[str] | None,
     replaced: list[str],
@@ -276,11 +279,11 @@ def _changed(
             continue
         if seen is not None:
             seen.add(item.id)
-        stored = _stored_hash(db, item.id)
-        if stored == content_hash(item.text):
+        built = _stored_hash(stored.db, item.id)
+        if built == content_hash(item.text):
             report.skipped += 1
             continue
-        if stored is not None:
+        if built is not None:
             replaced.append(item.id)
         yield item
 
@@ -310,7 +313,7 @@ def _serial(documents: Iterable[Document], ctx: Context | None) -> Iterator[Outc
         yield from build_batch(batch, ctx)
 
 
-def _load(db: store.Store, batch: list[Outcome], report: BuildReport, loaded: set[bytes], threads: int) -> None:
+def _load(stored: store.Reopening, batch: list[Outcome], report: BuildReport, loaded: set[bytes], threads: int) -> None:
     """Count the outcomes, and replace each document's graph in the store with its new one, loaded from `threads`
     threads; entity-graph lines already `loaded` in this build are not loaded again (most articles repeat what
     Kazakhstan or Astana is)."""
@@ -323,7 +326,8 @@ def _load(db: store.Store, batch: list[Outcome], report: BuildReport, loaded: se
     shared = new_lines((o.shared for o in batch), loaded)
     nquads = b"".join(chain((o.nquads for o in batch), shared))
     # A failed document's old graph describes a text that is no longer the input, so it goes too.
-    store.replace_graphs(db, [doc_graph(o.doc_id) for o in batch], nquads, threads)
+    store.replace_graphs(stored.db, [doc_graph(o.doc_id) for o in batch], nquads, threads)
+    stored.loaded(len(nquads))
     del nquads
     malloc.trim()  # what the load freed, which glibc keeps otherwise: ~60 MB less after 10M quads
 

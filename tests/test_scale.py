@@ -77,6 +77,30 @@ def test_two_workers_build_what_one_builds(
     _same_files(tmp_path, examples_build, OUTPUTS)
 
 
+def test_a_store_reopened_after_every_load_builds_the_same(
+    ctx: pipeline.Context, examples_build: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """RocksDB gives back what it read of the store's files only when the store closes, so the build reopens it."""
+    opened = []
+    monkeypatch.setattr(store, "open_store", lambda path: (opened.append(path), pyoxigraph.Store(str(path)))[1])
+    monkeypatch.setattr(store, "REOPEN_BYTES", 1)
+    monkeypatch.setattr(pipeline, "BATCH", 2)
+    report = build([EXAMPLES], tmp_path, ctx=ctx, progress=False)
+    assert report.documents == 7 and report.failed == 0
+    # Opened, reopened after each of the 4 loads, and once more before the output phase.
+    assert opened == [tmp_path / "store"] * 6
+    _same_files(tmp_path, examples_build, OUTPUTS)
+
+
+def test_a_store_reopened_while_someone_holds_it_fails_on_its_lock(tmp_path: Path) -> None:
+    stored = store.Reopening(tmp_path / "store", every=10)
+    stored.loaded(9)
+    held = stored.db
+    with pytest.raises(OSError, match="lock"):
+        stored.loaded(1)
+    del held
+
+
 def test_documents_annotated_together_are_annotated_as_alone(ctx: pipeline.Context) -> None:
     documents = [doc for doc in read_documents([EXAMPLES]) if isinstance(doc, Document)]
     together = annotate_many(documents, ctx.nlp)
