@@ -213,7 +213,7 @@ def build(
         for batch in batches(outcomes, BATCH):
             pending.touch()
             _load(stored, batch, report, loaded, threads if len(batch) == BATCH else 2)
-    stored.reopen()  # the output phase reads every file of the store afresh
+    stored.reopen()  # what the loads had RocksDB read goes before the output phase reads the whole store
     db = stored.db
     del stored
     if seen is not None and _prune(db, seen, progress):
