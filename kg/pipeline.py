@@ -291,6 +291,10 @@ def _changed(
 def _stored_hash(db: store.Store, doc_id: str) -> str | None:
     """The content hash of a document as built in the store, or None when it is not there."""
     subject, graph = NamedNode(doc_iri(doc_id)), NamedNode(doc_graph(doc_id))
+    # A new document's graph is not there: one point lookup says so in ~5 µs, where the pattern below reads blocks
+    # of every file the graph may lie in (0.4–0.7 ms a document on a 12M-quad store, and RocksDB keeps them).
+    if not db.contains_named_graph(graph):
+        return None
     return next((q.object.value for q in db.quads_for_pattern(subject, CONTENT_HASH, None, graph)), None)
 
 
