@@ -12,10 +12,10 @@ import tempfile
 from pathlib import Path
 from typing import BinaryIO
 
-from pyoxigraph import DefaultGraph, Store
+from pyoxigraph import Store
 
 from kg import store
-from kg.extsort import Dump, SortedDump
+from kg.extsort import Dump, SortedDump, named_only
 from kg.files import atomic_writer, write_atomic
 from kg.query import open_readonly
 
@@ -32,9 +32,8 @@ def fingerprint(out: Path) -> dict:
         for entry in (out / "store").iterdir()
         if entry.suffix == ".sst" or (entry.suffix == ".log" and entry.stat().st_size)
     )
-    graphs = {fmt: [(out / f"graph.{fmt}").stat().st_size, (out / f"graph.{fmt}").stat().st_mtime_ns]
-              for fmt in GRAPH_FILES}
-    return {"store": tables, "graphs": graphs}
+    graphs = {fmt: (out / f"graph.{fmt}").stat() for fmt in GRAPH_FILES}
+    return {"store": tables, "graphs": {fmt: [st.st_size, st.st_mtime_ns] for fmt, st in graphs.items()}}
 
 
 def stamp(out: Path) -> None:
@@ -50,9 +49,10 @@ def unstamp(out: Path) -> None:
 def built(store_dir: Path) -> Path | None:
     """The output directory holding `store_dir` when its graph files still show that store, else None."""
     out = store_dir.parent
+    if store_dir.name != "store":
+        return None
     try:
-        recorded = json.loads((out / STAMP).read_text())
-        return out if store_dir.name == "store" and recorded == fingerprint(out) else None
+        return out if json.loads((out / STAMP).read_text()) == fingerprint(out) else None
     except (OSError, ValueError):
         return None
 
@@ -82,6 +82,5 @@ def _from_files(db: Store, out: Path, fmt: str, handle: BinaryIO) -> None:
         with (out / f"graph.{fmt}").open("rb") as lines:
             shutil.copyfileobj(lines, handle)
         return
-    named_only = next(iter(db.quads_for_pattern(None, None, None, DefaultGraph())), None) is None
     with tempfile.TemporaryDirectory(prefix="kg-export-") as tmp:
-        store.dump_sorted(SortedDump(out / "graph.nq", Dump((), named_only), Path(tmp)), handle, fmt)
+        store.dump_sorted(SortedDump(out / "graph.nq", Dump((), named_only(db)), Path(tmp)), handle, fmt)
