@@ -78,9 +78,10 @@ def sorted_dump(store: Store, workdir: Path, run_bytes: int = RUN_BYTES) -> Sort
 
 
 def sort_dump(dump: Dump, workdir: Path, run_bytes: int = RUN_BYTES) -> SortedDump:
-    """Sort a dump's quads into a file in `workdir`."""
+    """Sort a dump's quads into a file in `workdir`, each once (a spool's graphs may repeat a line, as the quads a
+    document is loaded from do)."""
     quads = workdir / "quads.nq"
-    sort_lines(dump.paths, quads, workdir, run_bytes)
+    sort_lines(dump.paths, quads, workdir, run_bytes, unique=True)
     return SortedDump(quads, dump, workdir)
 
 
@@ -106,7 +107,7 @@ def dump_graphs(store: Store, workdir: Path, threads: int = 2, named: bool = Tru
         graphs.append(DefaultGraph())
     paths = [workdir / f"graphs-{number}.{'nq' if named else 'nt'}" for number in range(threads)]
     with ThreadPoolExecutor(threads) as pool:
-        done = [pool.submit(_dump, store, graphs[n::threads], path, named) for n, path in enumerate(paths)]
+        done = [pool.submit(dump_blocks, store, graphs[n::threads], path, named) for n, path in enumerate(paths)]
         shares = [future.result() for future in done]
     return Dump(tuple(shares[index % threads][index // threads] for index in range(len(graphs))), only_named)
 
@@ -122,7 +123,9 @@ def dump_graphs_at(path: Path, workdir: Path) -> Dump:
     return dump_graphs(Store.read_only(str(path)), workdir)
 
 
-def _dump(store: Store, graphs: list[NamedNode | BlankNode | DefaultGraph], path: Path, named: bool) -> list[Block]:
+def dump_blocks(
+    store: Store, graphs: list[NamedNode | BlankNode | DefaultGraph], path: Path, named: bool = True
+) -> list[Block]:
     """Each graph's triples as N-Quads lines naming the graph (N-Triples unless `named`), streamed (the entities
     graph grows with the corpus); where each graph's lines lie."""
     blocks = []
@@ -215,8 +218,8 @@ def namespace(iri: str) -> str:
 
 
 def sorted_block(block: Block, workdir: Path, run_bytes: int = RUN_BYTES) -> Iterator[bytes]:
-    """One graph's quads, sorted: in memory when they fit in `run_bytes`, else through files in `workdir` (the
-    entities graph grows with the corpus)."""
+    """One graph's quads, sorted, each once: in memory when they fit in `run_bytes`, else through files in `workdir`
+    (the entities graph grows with the corpus)."""
     small = block.stop - block.start <= run_bytes
     unsorted, ordered = workdir / "block.nq", workdir / "block.sorted.nq"
     # The dump file is closed before the first line is handed out: the consumer may take its time.
@@ -229,9 +232,9 @@ def sorted_block(block: Block, workdir: Path, run_bytes: int = RUN_BYTES) -> Ite
                 for start in range(block.start, block.stop, run_bytes):
                     out.write(handle.read(min(run_bytes, block.stop - start)))
     if small:
-        yield from sorted(data.splitlines(keepends=True))
+        yield from sorted(set(data.splitlines(keepends=True)))
         return
-    sort_lines([unsorted], ordered, workdir, run_bytes)
+    sort_lines([unsorted], ordered, workdir, run_bytes, unique=True)
     unsorted.unlink()
     with ordered.open("rb") as lines:
         yield from lines

@@ -954,7 +954,8 @@ def iri(item: Item) -> str:
 
 
 def _decimal(value: float) -> ox.Literal:
-    return ox.Literal(format(Decimal(repr(value)), "f"), datatype=ox.NamedNode(XSD + "decimal"))
+    """A decimal in its canonical form (`118`, not `118.0`), as the store writes it back."""
+    return ox.Literal(format(Decimal(repr(value)).normalize(), "f"), datatype=ox.NamedNode(XSD + "decimal"))
 
 
 def item_triples(item: Item, iris: dict[str, str]) -> Iterator[ox.Triple]:

@@ -35,10 +35,12 @@ from kg.extract.places import located_in
 from kg.extract.sectors import SectorTagger, load_sectors, sentence_sectors
 from kg.extract.source import reported_by
 from kg.extract.statements import find_statements, statement_facts
+from kg.extsort import Dump
 from kg.files import write_atomic
 from kg.gazetteer import Gazetteer
 from kg.ingest import read_documents
 from kg.link import link, referenced_entities
+from kg.spool import Spool, is_empty, spooling
 from kg.types import AnnotatedDocument, BuildReport, DocResult, Document, IngestError
 from kg.vocab import ENTITIES_GRAPH, KG, ONTOLOGY_GRAPH, doc_graph, doc_iri
 
@@ -48,6 +50,7 @@ ANNOTATE_BATCH = 16  # documents annotated together: enough to sort their senten
 YOUNG_OBJECTS = 50_000  # allocations between collections of the youngest generation (Python's default: 700)
 CONTENT_HASH = NamedNode(str(KG.contentHash))
 VIEW = ".kg-store-view"  # in OUT while the helper processes write the outputs: a checkpoint of the store
+SPOOL = ".kg-spool"  # in OUT while a build into an empty store keeps what it loads (kg/spool.py)
 PENDING = ".kg-outputs-pending"  # in OUT while the store holds changes that the output files do not show yet
 # Types are read from the entities graph, where each (entity, class) is stored once: over the union of all graphs
 # a triple repeated in N graphs would match N times. FILTER EXISTS looks each entity's mention up rather than
@@ -198,36 +201,41 @@ def build(
     report = BuildReport()
     export.unstamp(out)
     stored = store.Reopening(out / "store")
-    pending = out / PENDING
-    if _load_ontology(stored.db):
-        pending.touch()
-    seen: set[str] | None = set() if prune else None
-    replaced: list[str] = []
-    loaded: set[bytes] = set()
-    items = _progress(read_documents(paths, stdin=stdin), progress)
-    # A pool's workers keep every core busy, and one loading thread keeps up with them; a second one only doubles
-    # the files each load adds to the store, which RocksDB then compacts on those cores and the final dump reads
-    # more slowly (bench/results.md). A batch short of BATCH is the last, loaded once the workers are done.
-    threads = 1 if workers > 1 and not dask else 2
-    with closing(_outcomes(_changed(items, stored, report, seen, replaced), ctx, workers, dask)) as outcomes:
-        for batch in batches(outcomes, BATCH):
+    # The store is not passed in: `stored` closes and reopens it, which a reference held elsewhere would stop.
+    with spooling(out / SPOOL, is_empty(stored.db)) as spool:
+        pending = out / PENDING
+        if _load_ontology(stored.db):
             pending.touch()
-            _load(stored, batch, report, loaded, threads if len(batch) == BATCH else 2)
-    stored.reopen()  # what the loads had RocksDB read goes before the output phase reads the whole store
-    db = stored.db
-    del stored
-    if seen is not None and _prune(db, seen, progress):
-        pending.touch()
-        replaced.append("")
-    if replaced:
-        store.drop_unreferenced(db)  # a changed or pruned article may have been the last to name something
-    db.flush()
-    previous = None if pending.exists() else _previous_counts(out)
-    if previous is None:
-        write_outputs(db, out, report, started=started_at, workers=workers)
-    else:
-        _write_report(db, out, report, *previous, started=started_at)
-    pending.unlink(missing_ok=True)
+        seen: set[str] | None = set() if prune else None
+        replaced: list[str] = []
+        loaded: set[bytes] = set()
+        items = _progress(read_documents(paths, stdin=stdin), progress)
+        # A pool's workers keep every core busy, and one loading thread keeps up with them; a second one only
+        # doubles the files each load adds to the store, which RocksDB then compacts on those cores and the final
+        # dump reads more slowly (bench/results.md). A batch short of BATCH is the last, loaded once the workers
+        # are done.
+        threads = 1 if workers > 1 and not dask else 2
+        with closing(_outcomes(_changed(items, stored, report, seen, replaced), ctx, workers, dask)) as outcomes:
+            for batch in batches(outcomes, BATCH):
+                pending.touch()
+                _load(stored, batch, report, loaded, threads if len(batch) == BATCH else 2, spool)
+        stored.reopen()  # what the loads had RocksDB read goes before the output phase reads the whole store
+        db = stored.db
+        del stored
+        if seen is not None and _prune(db, seen, progress):
+            pending.touch()
+            replaced.append("")
+        if replaced:
+            store.drop_unreferenced(db)  # a changed or pruned article may have been the last to name something
+            spool = None  # the store has lost some of what was spooled
+        db.flush()
+        previous = None if pending.exists() else _previous_counts(out)
+        if previous is None:
+            dump = spool.dump(db) if spool else None
+            write_outputs(db, out, report, started=started_at, workers=workers, dump=dump)
+        else:
+            _write_report(db, out, report, *previous, started=started_at)
+        pending.unlink(missing_ok=True)
     del db  # closed, so that its files are final when they are stamped
     export.stamp(out)
     report.seconds = time.perf_counter() - started
@@ -317,10 +325,17 @@ def _serial(documents: Iterable[Document], ctx: Context | None) -> Iterator[Outc
         yield from build_batch(batch, ctx)
 
 
-def _load(stored: store.Reopening, batch: list[Outcome], report: BuildReport, loaded: set[bytes], threads: int) -> None:
+def _load(
+    stored: store.Reopening,
+    batch: list[Outcome],
+    report: BuildReport,
+    loaded: set[bytes],
+    threads: int,
+    spool: Spool | None = None,
+) -> None:
     """Count the outcomes, and replace each document's graph in the store with its new one, loaded from `threads`
-    threads; entity-graph lines already `loaded` in this build are not loaded again (most articles repeat what
-    Kazakhstan or Astana is)."""
+    threads (and kept in the `spool`); entity-graph lines already `loaded` in this build are not loaded again (most
+    articles repeat what Kazakhstan or Astana is)."""
     for outcome in batch:
         if outcome.error:
             _fail(report, IngestError(outcome.source, outcome.error))
@@ -329,6 +344,11 @@ def _load(stored: store.Reopening, batch: list[Outcome], report: BuildReport, lo
             report.tokens += outcome.tokens
     shared = new_lines((o.shared for o in batch), loaded)
     nquads = b"".join(chain((o.nquads for o in batch), shared))
+    if spool is not None:
+        for outcome in batch:
+            if outcome.nquads:
+                spool.add(doc_graph(outcome.doc_id), outcome.nquads)
+        spool.share(nquads[sum(len(o.nquads) for o in batch):])
     # A failed document's old graph describes a text that is no longer the input, so it goes too.
     store.replace_graphs(stored.db, [doc_graph(o.doc_id) for o in batch], nquads, threads)
     stored.loaded(len(nquads))
@@ -361,11 +381,17 @@ def _prune(db: store.Store, keep: set[str], verbose: bool) -> int:
 
 
 def write_outputs(
-    db: store.Store, out: Path, report: BuildReport, started: datetime | None = None, workers: int = 1
+    db: store.Store,
+    out: Path,
+    report: BuildReport,
+    started: datetime | None = None,
+    workers: int = 1,
+    dump: Dump | None = None,
 ) -> None:
-    """Write the RDF files, the HTML graph and report.json from the store, then void.ttl recording the build
-    that began at `started`. With `workers` > 1, two helper processes dump the store and draw the page and the
-    tables (from a checkpoint of out/store), and write JSON-LD, while this one sorts and writes the other files."""
+    """Write the RDF files, the HTML graph and report.json from the store (its quads from `dump` if given), then
+    void.ttl recording the build that began at `started`. With `workers` > 1, two helper processes dump the store
+    and draw the page and the tables (from a checkpoint of out/store), and write JSON-LD, while this one sorts and
+    writes the other files."""
     from kg import viz  # pyvis and networkx are only needed here
 
     paths = {fmt: out / f"graph.{fmt}" for fmt in GRAPH_FILES}
@@ -378,10 +404,10 @@ def write_outputs(
             ProcessPoolExecutor(2, mp_context=spawn, initializer=start_output_helper) as helper,
         ):
             page = helper.submit(viz.write_files_from, view, out)
-            counts = store.write_all(db, paths, helper, view)
+            counts = store.write_all(db, paths, helper, view, dump)
             page.result()
     else:
-        counts = store.write_all(db, paths)
+        counts = store.write_all(db, paths, dump=dump)
         viz.write_files(db, out)
     report.triples = counts.triples
     report.classes = {

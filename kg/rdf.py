@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+from decimal import Decimal
 from functools import lru_cache
 
 from pyoxigraph import Literal, NamedNode, Quad, RdfFormat, Triple, serialize
@@ -49,15 +50,17 @@ CONTEXT, SENTENCE, REFERS_TO, ORIGIN = n(str(NIF.referenceContext)), n("sentence
 SUBJECT, PREDICATE, OBJECT = n(str(RDF.subject)), n(str(RDF.predicate)), n(str(RDF.object))
 EVIDENCE, RULE, CONFIDENCE, CUE = n("Evidence"), n("rule"), n("confidence"), n("cue")
 DERIVED_FROM = n(str(PROV.wasDerivedFrom))
-NON_NEGATIVE, DECIMAL = n(str(XSD.nonNegativeInteger)), n(str(XSD.decimal))
+INTEGER, DECIMAL = n(str(XSD.integer)), n(str(XSD.decimal))
 
 
 def integer(value: int) -> Literal:
-    return Literal(str(value), datatype=NON_NEGATIVE)
+    """An xsd:integer: the store keeps every integer type (NIF's xsd:nonNegativeInteger too) as one."""
+    return Literal(str(value), datatype=INTEGER)
 
 
 def decimal(value: float) -> Literal:
-    return Literal(f"{value:.2f}", datatype=DECIMAL)
+    """Two places at most, in the canonical form the store writes back (`0.9`, not `0.90`)."""
+    return Literal(format(Decimal(f"{value:.2f}").normalize(), "f"), datatype=DECIMAL)
 
 
 def doc_quads(result: DocResult, gazetteer: Gazetteer) -> tuple[list[Quad], list[Quad]]:

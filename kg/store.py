@@ -188,18 +188,23 @@ def write(store: Store, path: Path, fmt: str, quads: list[Quad] | None = None) -
 
 
 def write_all(
-    store: Store, paths: dict[str, Path], helper: Executor | None = None, view: Path | None = None
+    store: Store,
+    paths: dict[str, Path],
+    helper: Executor | None = None,
+    view: Path | None = None,
+    dump: Dump | None = None,
 ) -> Statistics:
     """Write the store in each format to its path (sorted, atomically) from one external sort; the VoID counts of
-    the union of all graphs. With a `helper` process pool, JSON-LD (the slowest to write, and written from the
-    unsorted dump's graphs) is written there and the counts are made there while this process writes the rest; with
-    a `view` (a checkpoint of the store) the store is dumped there too."""
+    the union of all graphs. The store is dumped unless its quads are given as a `dump` (a build's spool). With a
+    `helper` process pool, JSON-LD (the slowest to write, and written from the unsorted dump's graphs) is written
+    there and the counts are made there while this process writes the rest; with a `view` (a checkpoint of the
+    store) the store is dumped there too."""
     workdir = next(iter(paths.values())).parent
     workdir.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(prefix=".kg-sort-", dir=workdir) as tmp:
-        if helper and view:
+        if dump is None and helper and view:
             dump = helper.submit(extsort.dump_graphs_at, view, Path(tmp)).result()
-        else:
+        elif dump is None:
             dump = extsort.dump_graphs(store, Path(tmp))
         aside = {"jsonld"} & paths.keys() if helper and dump.named_only else set()
         futures = [helper.submit(write_jsonld, dump, paths[fmt]) for fmt in aside if helper]

@@ -227,8 +227,8 @@ def statement_facts(
         hits = tagger.tag(tokens)
         facts = [
             Relation(iri, "quote", doc.text[item.start : item.stop], datatype="string"),
-            Relation(iri, str(NIF.beginIndex), str(item.start), datatype="nonNegativeInteger"),
-            Relation(iri, str(NIF.endIndex), str(item.stop), datatype="nonNegativeInteger"),
+            Relation(iri, str(NIF.beginIndex), str(item.start), datatype="integer"),
+            Relation(iri, str(NIF.endIndex), str(item.stop), datatype="integer"),
             Relation(iri, str(NIF.referenceContext), doc_iri(doc.id)),
             Relation(iri, str(PROV.wasDerivedFrom), doc_iri(doc.id)),
             *(Relation(iri, "mentions", entity) for entity in inside),
