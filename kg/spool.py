@@ -2,9 +2,9 @@
 without reading them back. Dumping an on-disk store is RocksDB's term lookups (~3 s at 1M quads, ~200 s at 100k
 documents, bench/results.md); the build has the same lines in hand as it loads them.
 
-Exact because every line kg makes is as the store writes it back (canonical literals: `118`, not `118.0`; tested
-by `tests/test_spool.py`), and because a spool is only kept while the store holds nothing but what was spooled
-and graphs loaded another way (the ontology), which are dumped from the store.
+Exact because every line kg makes is as the store writes it back (canonical literals: `118`, not `118.0`; no blank
+nodes, which a load renames; tested by `tests/test_spool.py`), and because a spool is only kept while the store
+holds nothing but what was spooled and graphs loaded another way (the ontology), which are dumped from the store.
 """
 
 from __future__ import annotations

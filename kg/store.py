@@ -165,6 +165,8 @@ def dump(store: Store, handle: BinaryIO, fmt: str, quads: list[Quad] | None = No
         with tempfile.TemporaryDirectory(prefix="kg-sort-") as tmp:
             if fmt in FORMATS.keys() - DATASET_FORMATS:  # the union of all graphs: the quads need no sorting
                 write_triples(extsort.sorted_triples(store, Path(tmp)), handle, fmt)
+            elif fmt == "jsonld" and extsort.named_only(store):  # written a graph at a time: no sort of every quad
+                _jsonld_by_graph(extsort.dump_graphs(store, Path(tmp)), handle)
             else:
                 dump_sorted(sorted_dump(store, Path(tmp)), handle, fmt)
         return
