@@ -342,13 +342,13 @@ def _load(
         else:
             report.documents += 1
             report.tokens += outcome.tokens
-    shared = new_lines((o.shared for o in batch), loaded)
-    nquads = b"".join(chain((o.nquads for o in batch), shared))
+    shared = b"".join(new_lines((o.shared for o in batch), loaded))
+    nquads = b"".join(chain((o.nquads for o in batch), [shared]))
     if spool is not None:
         for outcome in batch:
             if outcome.nquads:
                 spool.add(doc_graph(outcome.doc_id), outcome.nquads)
-        spool.share(nquads[sum(len(o.nquads) for o in batch):])
+        spool.share(shared)
     # A failed document's old graph describes a text that is no longer the input, so it goes too.
     store.replace_graphs(stored.db, [doc_graph(o.doc_id) for o in batch], nquads, threads)
     stored.loaded(len(nquads))
