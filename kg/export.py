@@ -15,7 +15,7 @@ from typing import BinaryIO
 from pyoxigraph import Store
 
 from kg import store
-from kg.extsort import Dump, SortedDump, named_only
+from kg.extsort import Dump, SortedDump, graph_blocks, named_only
 from kg.files import atomic_writer, write_atomic
 from kg.query import open_readonly
 
@@ -83,4 +83,7 @@ def _from_files(db: Store, out: Path, fmt: str, handle: BinaryIO) -> None:
             shutil.copyfileobj(lines, handle)
         return
     with tempfile.TemporaryDirectory(prefix="kg-export-") as tmp:
-        store.dump_sorted(SortedDump(out / "graph.nq", Dump((), named_only(db)), Path(tmp)), handle, fmt)
+        quads, only_named = out / "graph.nq", named_only(db)
+        # TriG is written a graph at a time: the sorted quads are grouped by graph first.
+        dump = graph_blocks(quads, Path(tmp)) if fmt in store.BY_GRAPH and only_named else Dump((), only_named)
+        store.dump_sorted(SortedDump(quads, dump, Path(tmp)), handle, fmt)

@@ -112,6 +112,30 @@ def dump_graphs(store: Store, workdir: Path, threads: int = 2, named: bool = Tru
     return Dump(tuple(shares[index % threads][index // threads] for index in range(len(graphs))), only_named)
 
 
+def graph_blocks(quads: Path, workdir: Path, run_bytes: int = RUN_BYTES) -> Dump:
+    """The lines of an N-Quads file whose quads all name a graph, grouped by graph in the order of the graphs'
+    names into a file in `workdir`: a `Dump`, as of the store they came from, with each graph's lines sorted."""
+    keyed, ordered, grouped = workdir / "keyed.nq", workdir / "keyed.sorted.nq", workdir / "by-graph.nq"
+    with quads.open("rb") as lines, keyed.open("wb") as out:
+        # "<graph>\t" first: an IRI has no raw tab, and "<a>" sorts before "<ab>" as the graphs' names do.
+        out.writelines(line[line.rindex(b" ", 0, len(line) - 3) + 1 : -3] + b"\t" + line for line in lines)
+    sort_lines([keyed], ordered, workdir, run_bytes)
+    keyed.unlink()
+    blocks, graph, start = [], b"", 0
+    with ordered.open("rb") as lines, grouped.open("wb") as out:
+        for line in lines:
+            tab = line.index(b"\t")
+            if line[:tab] != graph:
+                if graph:
+                    blocks.append(Block(grouped, start, out.tell()))
+                graph, start = line[:tab], out.tell()
+            out.write(line[tab + 1 :])
+        if graph:
+            blocks.append(Block(grouped, start, out.tell()))
+    ordered.unlink()
+    return Dump(tuple(blocks), named_only=True)
+
+
 def named_only(store: Store) -> bool:
     """Whether every quad of the store lies in a named graph (none in the default graph)."""
     return next(iter(store.quads_for_pattern(None, None, None, DefaultGraph())), None) is None

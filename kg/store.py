@@ -165,8 +165,8 @@ def dump(store: Store, handle: BinaryIO, fmt: str, quads: list[Quad] | None = No
         with tempfile.TemporaryDirectory(prefix="kg-sort-") as tmp:
             if fmt in FORMATS.keys() - DATASET_FORMATS:  # the union of all graphs: the quads need no sorting
                 write_triples(extsort.sorted_triples(store, Path(tmp)), handle, fmt)
-            elif fmt == "jsonld" and extsort.named_only(store):  # written a graph at a time: no sort of every quad
-                _jsonld_by_graph(extsort.dump_graphs(store, Path(tmp)), handle)
+            elif fmt in BY_GRAPH and extsort.named_only(store):  # written a graph at a time: no sort of every quad
+                BY_GRAPH[fmt](extsort.dump_graphs(store, Path(tmp)), handle)
             else:
                 dump_sorted(sorted_dump(store, Path(tmp)), handle, fmt)
         return
@@ -250,8 +250,8 @@ def statistics(store: Store) -> Statistics:
 
 def dump_sorted(dumped: SortedDump, handle: BinaryIO, fmt: str) -> None:
     """Serialize sorted quads or triples from files, streaming where the serializer does."""
-    if fmt == "jsonld" and dumped.dump.named_only:
-        _jsonld_by_graph(dumped.dump, handle)
+    if fmt in BY_GRAPH and dumped.dump.named_only:
+        BY_GRAPH[fmt](dumped.dump, handle)
     elif fmt == "nq":
         with dumped.quads.open("rb") as lines:
             shutil.copyfileobj(lines, handle)
@@ -290,6 +290,42 @@ def _jsonld_by_graph(dump: Dump, handle: BinaryIO) -> None:
                     yield compactor.iri(first[3]), _nodes(chain([first], quads), compactor)
 
         _write_jsonld(handle, context, [], graphs())
+
+
+def _trig_by_graph(dump: Dump, handle: BinaryIO) -> None:
+    """TriG with one block per named graph, in the order of the graphs' names, each graph's triples sorted (from
+    quads sorted as a whole, TriG opens a block for every run of quads in one graph: one per triple, nearly)."""
+    beside = dump.graphs[0].path.parent if dump.graphs else None
+    with tempfile.TemporaryDirectory(prefix=".kg-trig-", dir=beside) as tmp:
+        lines = chain.from_iterable(extsort.sorted_block(block, Path(tmp)) for block in dump.graphs)
+        quads = parse(io.BufferedReader(_LineReader(lines)), format=RdfFormat.N_QUADS)
+        serialize(quads, handle, format=RdfFormat.TRIG, prefixes=PREFIXES)
+
+
+class _LineReader(io.RawIOBase):
+    """A binary file that reads the lines of an iterator, for pyoxigraph's streaming parser."""
+
+    def __init__(self, lines: Iterable[bytes]) -> None:
+        self.lines, self.rest = iter(lines), b""
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: memoryview) -> int:  # type: ignore[override]
+        filled = 0
+        while filled < len(buffer):
+            if not self.rest:
+                self.rest = next(self.lines, b"")
+                if not self.rest:
+                    break
+            size = min(len(buffer) - filled, len(self.rest))
+            buffer[filled : filled + size] = self.rest[:size]
+            self.rest = self.rest[size:]
+            filled += size
+        return filled
+
+
+BY_GRAPH = {"jsonld": _jsonld_by_graph, "trig": _trig_by_graph}  # written from a dump's graphs, no quad sort
 
 
 # --- JSON-LD, compacted with our @context ---------------------------------------------------------------------

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import re
 import shutil
 from pathlib import Path
 
@@ -79,3 +80,10 @@ def test_a_store_elsewhere_or_a_build_that_did_not_finish_is_dumped(out: Path, t
     export.unstamp(out)  # as a build does before it opens the store
     assert export.built(out / "store") is None
     assert _exported(out / "store", "nq") == (out / "graph.nq").read_bytes()
+
+
+def test_trig_writes_each_graph_once_in_the_order_of_the_names(out: Path) -> None:
+    names = sorted(str(graph) for graph in pyoxigraph.Store.read_only(str(out / "store")).named_graphs())
+    for trig in (_exported(out / "store", "trig"), _dumped(out / "store", "trig")):  # from the files, the store
+        assert re.findall(r"^(<[^>]+>) \{$", trig.decode(), re.MULTILINE) == names
+        assert len(names) == 9  # seven articles, the entities, the ontology
