@@ -388,10 +388,10 @@ def write_outputs(
     workers: int = 1,
     dump: Dump | None = None,
 ) -> None:
-    """Write the RDF files, the HTML graph and report.json from the store (its quads from `dump` if given), then
-    void.ttl recording the build that began at `started`. With `workers` > 1, two helper processes dump the store
-    and draw the page and the tables (from a checkpoint of out/store), and write JSON-LD, while this one sorts and
-    writes the other files."""
+    """Write the RDF files, the HTML graph and report.json from the store (its quads from `dump`, a build's spool,
+    if given), then void.ttl recording the build that began at `started`. With `workers` > 1, two helper processes
+    draw the page and the tables and dump the store when there is no `dump` (from a checkpoint of out/store), and
+    write JSON-LD, while this one sorts and writes the other files."""
     from kg import viz  # pyvis and networkx are only needed here
 
     paths = {fmt: out / f"graph.{fmt}" for fmt in GRAPH_FILES}
