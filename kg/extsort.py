@@ -22,7 +22,7 @@ from pyoxigraph import BlankNode, DefaultGraph, NamedNode, RdfFormat, Store, par
 RUN_BYTES = 64 * 2**20  # lines sorted in memory at a time; GNU sort spills sorted runs to files beyond that
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Block:
     """Where one graph's quads lie, unsorted, in a dump file."""
 

@@ -23,21 +23,20 @@ from kg.vocab import ENTITIES_GRAPH
 
 class Spool:
     """N-Quads loaded into a store that was empty: each document's graph a block of one file, the lines of the
-    shared entities graph (repeated by many documents) in another."""
+    shared entities graph (repeated by many documents) in another. Where each block lies is written to an index
+    file as it comes, so that memory does not grow with the documents."""
 
     def __init__(self, workdir: Path) -> None:
         workdir.mkdir(parents=True)
-        self.workdir = workdir
-        self.graphs, self.shared = (workdir / "graphs.nq").open("wb"), (workdir / "shared.nq").open("wb")
-        self.blocks: dict[str, Block] = {}
+        self.workdir, self.path = workdir, workdir / "graphs.nq"
+        self.graphs, self.shared = self.path.open("wb"), (workdir / "shared.nq").open("wb")
+        self.index = (workdir / "index.tsv").open("w", encoding="utf-8")
 
     def add(self, graph: str, nquads: bytes) -> None:
         """Keep the N-Quads of a graph loaded whole (a document's own)."""
-        if graph in self.blocks:
-            raise ValueError(f"graph {graph} spooled twice")  # ingest refuses a repeated document id
         start = self.graphs.tell()
         self.graphs.write(nquads)
-        self.blocks[graph] = Block(Path(self.graphs.name), start, start + len(nquads))
+        self.index.write(f"<{graph}>\t{start}\t{start + len(nquads)}\n")  # an IRI has no raw tab
 
     def share(self, nquads: bytes) -> None:
         """Keep N-Quads lines loaded into the entities graph."""
@@ -45,14 +44,21 @@ class Spool:
 
     def close(self) -> None:
         """Close the spool's files."""
-        self.graphs.close()
-        self.shared.close()
+        for handle in (self.graphs, self.shared, self.index):
+            handle.close()
 
     def dump(self, store: Store) -> Dump | None:
         """The store's quads as a `Dump` of the spooled graphs and those loaded some other way, dumped from the
-        store; None when the store has lost a spooled graph or has quads in its default graph."""
+        store; None when the store has lost a spooled graph, a graph was spooled twice, or the store has quads in
+        its default graph."""
         self.close()
-        blocks = {f"<{graph}>": block for graph, block in self.blocks.items()}
+        blocks: dict[str, Block] = {}
+        with (self.workdir / "index.tsv").open(encoding="utf-8") as index:
+            for line in index:
+                name, start, stop = line.rstrip("\n").split("\t")
+                if name in blocks:  # ingest refuses a repeated document id; the store would hold one graph
+                    return None
+                blocks[name] = Block(self.path, int(start), int(stop))
         size = Path(self.shared.name).stat().st_size
         if size:
             blocks[f"<{ENTITIES_GRAPH}>"] = Block(Path(self.shared.name), 0, size)

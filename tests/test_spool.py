@@ -90,6 +90,16 @@ def test_a_spool_whose_graph_the_store_lost_is_not_used(tmp_path: Path) -> None:
     assert kept.dump(db) is None
 
 
+def test_a_graph_spooled_twice_is_not_trusted(tmp_path: Path) -> None:
+    db = pyoxigraph.Store()
+    kept = spool.Spool(tmp_path / "spool")
+    kept.add(G, LINES)
+    kept.add(G, LINES)
+    store.load_nquads(db, LINES)
+    assert kept.dump(db) is None
+    assert (tmp_path / "spool" / "index.tsv").read_text().count(f"<{G}>\t") == 2  # kept on disk, not in memory
+
+
 def test_a_line_spooled_twice_is_written_once(tmp_path: Path) -> None:
     db = pyoxigraph.Store()
     kept = spool.Spool(tmp_path / "spool")
