@@ -174,6 +174,8 @@ def dump(store: Store, handle: BinaryIO, fmt: str, quads: list[Quad] | None = No
         handle.write(WRITERS[fmt](quads))
         return
     data = quads if fmt in DATASET_FORMATS else sorted({q.triple for q in quads}, key=str)
+    if fmt == "trig" and all(isinstance(q.graph_name, NamedNode | BlankNode) for q in quads):
+        data = sorted(quads, key=lambda q: (str(q.graph_name), str(q)))  # a block per graph, as `_trig_by_graph`
     serialize(data, handle, format=FORMATS[fmt], prefixes=None if fmt in ("nt", "nq") else PREFIXES)
 
 
