@@ -15,7 +15,7 @@ from typing import BinaryIO
 from pyoxigraph import Store
 
 from kg import store
-from kg.extsort import Dump, SortedDump, graph_blocks, named_only
+from kg.extsort import Block, Dump, SortedDump, named_only
 from kg.files import atomic_writer, write_atomic
 from kg.query import open_readonly
 
@@ -83,7 +83,7 @@ def _from_files(db: Store, out: Path, fmt: str, handle: BinaryIO) -> None:
             shutil.copyfileobj(lines, handle)
         return
     with tempfile.TemporaryDirectory(prefix="kg-export-") as tmp:
-        quads, only_named = out / "graph.nq", named_only(db)
-        # TriG is written a graph at a time: the sorted quads are grouped by graph first.
-        dump = graph_blocks(quads, Path(tmp)) if fmt in store.BY_GRAPH and only_named else Dump((), only_named)
+        quads = out / "graph.nq"
+        # graph.nq as the one block of a dump: TriG regroups its lines by graph (JSON-LD was copied above)
+        dump = Dump((Block(quads, 0, quads.stat().st_size),), named_only(db))
         store.dump_sorted(SortedDump(quads, dump, Path(tmp)), handle, fmt)

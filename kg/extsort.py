@@ -8,10 +8,12 @@ code point order, and no line's text is a prefix of another's followed by a byte
 from __future__ import annotations
 
 import os
+import shlex
 import subprocess
 from collections import Counter
 from collections.abc import Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
@@ -112,28 +114,24 @@ def dump_graphs(store: Store, workdir: Path, threads: int = 2, named: bool = Tru
     return Dump(tuple(shares[index % threads][index // threads] for index in range(len(graphs))), only_named)
 
 
-def graph_blocks(quads: Path, workdir: Path, run_bytes: int = RUN_BYTES) -> Dump:
-    """The lines of an N-Quads file whose quads all name a graph, grouped by graph in the order of the graphs'
-    names into a file in `workdir`: a `Dump`, as of the store they came from, with each graph's lines sorted."""
-    keyed, ordered, grouped = workdir / "keyed.nq", workdir / "keyed.sorted.nq", workdir / "by-graph.nq"
-    with quads.open("rb") as lines, keyed.open("wb") as out:
-        # "<graph>\t" first: an IRI has no raw tab, and "<a>" sorts before "<ab>" as the graphs' names do.
-        out.writelines(line[line.rindex(b" ", 0, len(line) - 3) + 1 : -3] + b"\t" + line for line in lines)
-    sort_lines([keyed], ordered, workdir, run_bytes)
-    keyed.unlink()
-    blocks, graph, start = [], b"", 0
-    with ordered.open("rb") as lines, grouped.open("wb") as out:
-        for line in lines:
-            tab = line.index(b"\t")
-            if line[:tab] != graph:
-                if graph:
-                    blocks.append(Block(grouped, start, out.tell()))
-                graph, start = line[:tab], out.tell()
-            out.write(line[tab + 1 :])
-        if graph:
-            blocks.append(Block(grouped, start, out.tell()))
-    ordered.unlink()
-    return Dump(tuple(blocks), named_only=True)
+@contextmanager
+def by_graph(sources: list[Path], workdir: Path, run_bytes: int = RUN_BYTES) -> Iterator[BinaryIO]:
+    """The lines of N-Quads files whose quads all name a graph, once each, sorted by graph and then by their bytes, as
+    a stream: awk keys each line by its graph (the field before the final "."; an IRI or a blank node has no raw
+    space or tab), GNU sort sorts, cut drops the key. "<a>" sorts before "<ab>", as the graphs' names do."""
+    files = " ".join(shlex.quote(str(source)) for source in sources)
+    sort = f"sort --unique --buffer-size={run_bytes}b --temporary-directory={shlex.quote(str(workdir))}"
+    script = f"awk '{{print $(NF-1) \"\\t\" $0}}' {files} | {sort} | cut -f2-"
+    command = ["bash", "-o", "pipefail", "-c", script]
+    env = {**os.environ, "LC_ALL": "C"}
+    pipes = {"stdin": subprocess.DEVNULL, "stdout": subprocess.PIPE, "stderr": subprocess.PIPE}  # no file: no input
+    with subprocess.Popen(command, env=env, **pipes) as done:
+        assert done.stdout is not None
+        yield done.stdout
+        done.stdout.close()
+        error = done.stderr.read() if done.stderr else b""
+    if done.returncode:
+        raise OSError(f"grouping {files} by graph failed: {error.decode(errors='replace').strip()}")
 
 
 def named_only(store: Store) -> bool:

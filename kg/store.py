@@ -297,34 +297,12 @@ def _jsonld_by_graph(dump: Dump, handle: BinaryIO) -> None:
 def _trig_by_graph(dump: Dump, handle: BinaryIO) -> None:
     """TriG with one block per named graph, in the order of the graphs' names, each graph's triples sorted (from
     quads sorted as a whole, TriG opens a block for every run of quads in one graph: one per triple, nearly)."""
-    beside = dump.graphs[0].path.parent if dump.graphs else None
-    with tempfile.TemporaryDirectory(prefix=".kg-trig-", dir=beside) as tmp:
-        lines = chain.from_iterable(extsort.sorted_block(block, Path(tmp)) for block in dump.graphs)
-        quads = parse(io.BufferedReader(_LineReader(lines)), format=RdfFormat.N_QUADS)
-        serialize(quads, handle, format=RdfFormat.TRIG, prefixes=PREFIXES)
-
-
-class _LineReader(io.RawIOBase):
-    """A binary file that reads the lines of an iterator, for pyoxigraph's streaming parser."""
-
-    def __init__(self, lines: Iterable[bytes]) -> None:
-        self.lines, self.rest = iter(lines), b""
-
-    def readable(self) -> bool:
-        return True
-
-    def readinto(self, buffer: memoryview) -> int:  # type: ignore[override]
-        filled = 0
-        while filled < len(buffer):
-            if not self.rest:
-                self.rest = next(self.lines, b"")
-                if not self.rest:
-                    break
-            size = min(len(buffer) - filled, len(self.rest))
-            buffer[filled : filled + size] = self.rest[:size]
-            self.rest = self.rest[size:]
-            filled += size
-        return filled
+    beside = dump.paths[0].parent if dump.paths else None
+    with (
+        tempfile.TemporaryDirectory(prefix=".kg-trig-", dir=beside) as tmp,
+        extsort.by_graph(dump.paths, Path(tmp)) as lines,
+    ):
+        serialize(parse(lines, format=RdfFormat.N_QUADS), handle, format=RdfFormat.TRIG, prefixes=PREFIXES)
 
 
 BY_GRAPH = {"jsonld": _jsonld_by_graph, "trig": _trig_by_graph}  # written from a dump's graphs, no quad sort
