@@ -178,7 +178,7 @@ def test_sorted_dump_of_overlapping_graphs_with_hostile_literals(tmp_path: Path)
     several graphs: the files hold what sorting every quad and every distinct triple in memory gives."""
     random = Random(7)
     terms = [pyoxigraph.NamedNode(f"https://w3id.org/kg-news/id/{name}") for name in ("a", "b", "doc/x#1", "z")]
-    literals = [pyoxigraph.Literal(v) for v in ('a "b" . <c> d .', "x <y", "line\nnext", "", "a b")]
+    literals = [pyoxigraph.Literal(v) for v in ('a "b" . <c> d .', "x <y", "line\nnext", "", "a b", "tab\there .")]
     graphs = [pyoxigraph.NamedNode(f"https://w3id.org/kg-news/graph/doc/{n}") for n in range(200)]
     graphs += [pyoxigraph.BlankNode("g1")] * 100  # one graph bigger than a run
     db = pyoxigraph.Store()
@@ -195,6 +195,12 @@ def test_sorted_dump_of_overlapping_graphs_with_hostile_literals(tmp_path: Path)
     assert extsort.sorted_triples(db, tmp_path / "triples", run_bytes=3000).read_bytes() == dumped.triples.read_bytes()
     with pytest.raises(ValueError, match="out of order"):
         extsort.write_distinct(io.BytesIO(), [b"<b> .\n", b"<a> .\n"])
+    with extsort.by_graph(dumped.dump.paths, tmp_path, run_bytes=3000) as lines:  # as TriG reads them
+        grouped = lines.read()
+    key = {q: (str(q.graph_name), f"{q} .\n") for q in quads}
+    assert grouped == b"".join(f"{q} .\n".encode() for q in sorted(quads, key=key.__getitem__))
+    with extsort.by_graph([], tmp_path) as lines:  # no file: nothing, rather than waiting on standard input
+        assert lines.read() == b""
 
 
 def test_with_a_helper_the_store_is_dumped_and_counted_outside_the_build_process(
