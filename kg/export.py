@@ -15,7 +15,7 @@ from typing import BinaryIO
 from pyoxigraph import Store
 
 from kg import store
-from kg.extsort import Block, Dump, SortedDump, named_only
+from kg.extsort import Dump, SortedDump, named_only
 from kg.files import atomic_writer, write_atomic
 from kg.query import open_readonly
 
@@ -83,7 +83,4 @@ def _from_files(db: Store, out: Path, fmt: str, handle: BinaryIO) -> None:
             shutil.copyfileobj(lines, handle)
         return
     with tempfile.TemporaryDirectory(prefix="kg-export-") as tmp:
-        quads = out / "graph.nq"
-        # graph.nq as the one block of a dump: TriG regroups its lines by graph (JSON-LD was copied above)
-        dump = Dump((Block(quads, 0, quads.stat().st_size),), named_only(db))
-        store.dump_sorted(SortedDump(quads, dump, Path(tmp)), handle, fmt)
+        store.dump_sorted(SortedDump(out / "graph.nq", Dump((), named_only(db)), Path(tmp)), handle, fmt)

@@ -28,8 +28,8 @@ class Spool:
 
     def __init__(self, workdir: Path) -> None:
         workdir.mkdir(parents=True)
-        self.workdir, self.path = workdir, workdir / "graphs.nq"
-        self.graphs, self.shared = self.path.open("wb"), (workdir / "shared.nq").open("wb")
+        self.workdir, self.path, self.shared_path = workdir, workdir / "graphs.nq", workdir / "shared.nq"
+        self.graphs, self.shared = self.path.open("wb"), self.shared_path.open("wb")
         self.index = (workdir / "index.tsv").open("w", encoding="utf-8")
 
     def add(self, graph: str, nquads: bytes) -> None:
@@ -59,9 +59,9 @@ class Spool:
                 if name in blocks:  # ingest refuses a repeated document id; the store would hold one graph
                     return None
                 blocks[name] = Block(self.path, int(start), int(stop))
-        size = Path(self.shared.name).stat().st_size
+        size = self.shared_path.stat().st_size
         if size:
-            blocks[f"<{ENTITIES_GRAPH}>"] = Block(Path(self.shared.name), 0, size)
+            blocks[f"<{ENTITIES_GRAPH}>"] = Block(self.shared_path, 0, size)
         named = {str(graph): graph for graph in store.named_graphs()}
         if not blocks.keys() <= named.keys() or not extsort.named_only(store):
             return None

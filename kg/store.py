@@ -165,8 +165,10 @@ def dump(store: Store, handle: BinaryIO, fmt: str, quads: list[Quad] | None = No
         with tempfile.TemporaryDirectory(prefix="kg-sort-") as tmp:
             if fmt in FORMATS.keys() - DATASET_FORMATS:  # the union of all graphs: the quads need no sorting
                 write_triples(extsort.sorted_triples(store, Path(tmp)), handle, fmt)
-            elif fmt in BY_GRAPH and extsort.named_only(store):  # written a graph at a time: no sort of every quad
-                BY_GRAPH[fmt](extsort.dump_graphs(store, Path(tmp)), handle)
+            elif fmt == "jsonld" and extsort.named_only(store):  # written a graph at a time: no sort of every quad
+                _jsonld_by_graph(extsort.dump_graphs(store, Path(tmp)), handle)
+            elif fmt == "trig" and extsort.named_only(store):  # regrouped by graph: no sort of every quad first
+                _trig_by_graph(extsort.dump_graphs(store, Path(tmp)).paths, handle)
             else:
                 dump_sorted(sorted_dump(store, Path(tmp)), handle, fmt)
         return
@@ -252,8 +254,10 @@ def statistics(store: Store) -> Statistics:
 
 def dump_sorted(dumped: SortedDump, handle: BinaryIO, fmt: str) -> None:
     """Serialize sorted quads or triples from files, streaming where the serializer does."""
-    if fmt in BY_GRAPH and dumped.dump.named_only:
-        BY_GRAPH[fmt](dumped.dump, handle)
+    if fmt == "jsonld" and dumped.dump.named_only:
+        _jsonld_by_graph(dumped.dump, handle)
+    elif fmt == "trig" and dumped.dump.named_only:
+        _trig_by_graph([dumped.quads], handle)
     elif fmt == "nq":
         with dumped.quads.open("rb") as lines:
             shutil.copyfileobj(lines, handle)
@@ -294,18 +298,17 @@ def _jsonld_by_graph(dump: Dump, handle: BinaryIO) -> None:
         _write_jsonld(handle, context, [], graphs())
 
 
-def _trig_by_graph(dump: Dump, handle: BinaryIO) -> None:
-    """TriG with one block per named graph, in the order of the graphs' names, each graph's triples sorted (from
-    quads sorted as a whole, TriG opens a block for every run of quads in one graph: one per triple, nearly)."""
-    beside = dump.paths[0].parent if dump.paths else None
+def _trig_by_graph(sources: list[Path], handle: BinaryIO) -> None:
+    """TriG of N-Quads files whose quads all name a graph: one block per graph, in the order of the graphs' names,
+    each graph's triples sorted (from quads sorted as a whole, TriG opens a block for every run of quads in one
+    graph: one per triple, nearly)."""
+    beside = sources[0].parent if sources else None
     with (
         tempfile.TemporaryDirectory(prefix=".kg-trig-", dir=beside) as tmp,
-        extsort.by_graph(dump.paths, Path(tmp)) as lines,
+        extsort.by_graph(sources, Path(tmp)) as lines,
     ):
         serialize(parse(lines, format=RdfFormat.N_QUADS), handle, format=RdfFormat.TRIG, prefixes=PREFIXES)
 
-
-BY_GRAPH = {"jsonld": _jsonld_by_graph, "trig": _trig_by_graph}  # written from a dump's graphs, no quad sort
 
 
 # --- JSON-LD, compacted with our @context ---------------------------------------------------------------------
