@@ -110,7 +110,7 @@ def store_loads(graph: Path, work: Path, rounds: int) -> dict[str, list[float]]:
     loads, single = [], []
     for number in range(rounds):
         path = work / ("store" if number == rounds - 1 else f"store-{number}")
-        loads += load_once(path, lambda db: store.load_nquads(db, graph.read_bytes()))
+        loads += load_once(path, lambda db: store.load_nquads(db, [graph.read_bytes()]))
         single += load_once(work / f"single-{number}", lambda db: db.bulk_load(path=str(graph), format=NQ))
     return {
         "store load on disk: `store.load_nquads`, 2 threads (as `kg build` loads)": loads,

@@ -13,7 +13,6 @@ from concurrent.futures import ProcessPoolExecutor
 from contextlib import closing
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
-from itertools import chain
 from pathlib import Path
 from typing import TextIO
 
@@ -343,16 +342,16 @@ def _load(
             report.documents += 1
             report.tokens += outcome.tokens
     shared = b"".join(new_lines((o.shared for o in batch), loaded))
-    nquads = b"".join(chain((o.nquads for o in batch), [shared]))
+    chunks = [o.nquads for o in batch if o.nquads] + [shared]
     if spool is not None:
         for outcome in batch:
             if outcome.nquads:
                 spool.add(doc_graph(outcome.doc_id), outcome.nquads)
         spool.share(shared)
     # A failed document's old graph describes a text that is no longer the input, so it goes too.
-    store.replace_graphs(stored.db, [doc_graph(o.doc_id) for o in batch], nquads, threads)
-    stored.loaded(len(nquads))
-    del nquads
+    store.replace_graphs(stored.db, [doc_graph(o.doc_id) for o in batch], chunks, threads)
+    stored.loaded(sum(map(len, chunks)))
+    del chunks
     malloc.trim()  # what the load freed, which glibc keeps otherwise: ~60 MB less after 10M quads
 
 

@@ -7,7 +7,7 @@ import json
 import re
 import shutil
 import tempfile
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import Executor, ThreadPoolExecutor, wait
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -100,30 +100,68 @@ def checkpoint(store: Store, path: Path) -> Iterator[Path]:
         shutil.rmtree(path, ignore_errors=True)
 
 
-def replace_graphs(store: Store, graphs: Iterable[str], nquads: bytes, threads: int = 2) -> None:
+def replace_graphs(store: Store, graphs: Iterable[str], chunks: Sequence[bytes], threads: int = 2) -> None:
     """Drop the given named graphs and bulk-load N-Quads in their place, from `threads` threads."""
     for graph in graphs:
         store.remove_graph(NamedNode(graph))
-    load_nquads(store, nquads, threads)
+    load_nquads(store, chunks, threads)
 
 
-def load_nquads(store: Store, nquads: bytes, threads: int = 2) -> None:
-    """Bulk-load N-Quads that pyoxigraph wrote, split at line ends among `threads` threads: Oxigraph releases the
-    GIL and loads each part into its own files, so two threads take ~60% of the time of one load
-    (bench/rdf_scale.py).
+def load_nquads(store: Store, chunks: Sequence[bytes], threads: int = 2) -> None:
+    """Bulk-load N-Quads that pyoxigraph wrote, given as chunks of whole lines (a document's, say), shared at line
+    ends among `threads` threads: Oxigraph releases the GIL and loads each share into its own files, so two threads
+    take ~60% of the time of one load (bench/rdf_scale.py). The chunks are read where they lie, not joined: a
+    build's batch of documents is not held twice.
 
     Lenient: the terms were checked when they were made, and the parser checking them again took ~10% of the
     load's CPU."""
-    parts, start = [], 0
-    for number in range(1, threads + 1):
-        stop = len(nquads) if number == threads else nquads.find(b"\n", len(nquads) * number // threads) + 1
-        if stop > start:
-            parts.append(nquads[start:stop])
-            start = stop
     with ThreadPoolExecutor(threads) as pool:
-        loads = [pool.submit(store.bulk_load, input=part, format=RdfFormat.N_QUADS, lenient=True) for part in parts]
+        loads = [
+            pool.submit(store.bulk_load, input=ChunkReader(share), format=RdfFormat.N_QUADS, lenient=True)
+            for share in shares(chunks, threads)
+        ]
         for done in loads:
             done.result()
+
+
+def shares(chunks: Sequence[bytes], count: int) -> list[list[memoryview]]:
+    """`chunks` in at most `count` runs of about equal size, in order; a chunk is cut at a line end where a run
+    ends inside it."""
+    total = sum(map(len, chunks))
+    runs: list[list[memoryview]] = [[] for _ in range(count)]
+    run = offset = 0  # the run being filled; where the chunk starts in the whole
+    for chunk in chunks:
+        view, start = memoryview(chunk), 0
+        while start < len(chunk):
+            while run < count - 1 and (run + 1) * total // count <= offset + start:
+                run += 1
+            end = (run + 1) * total // count - offset  # where this run ends, past `start`
+            stop = len(chunk) if end >= len(chunk) else chunk.find(b"\n", end - 1) + 1 or len(chunk)
+            runs[run].append(view[start:stop])
+            start = stop
+        offset += len(chunk)
+    return [run for run in runs if run]
+
+
+class ChunkReader(io.RawIOBase):
+    """A binary file that reads a sequence of byte chunks as one, without joining them."""
+
+    def __init__(self, chunks: Iterable[bytes | memoryview]) -> None:
+        self._chunks, self._chunk = iter(chunks), memoryview(b"")
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: memoryview) -> int:  # type: ignore[override]
+        while not self._chunk:
+            chunk = next(self._chunks, None)
+            if chunk is None:
+                return 0
+            self._chunk = memoryview(chunk)
+        size = min(len(buffer), len(self._chunk))
+        buffer[:size] = self._chunk[:size]
+        self._chunk = self._chunk[size:]
+        return size
 
 
 def load_ontology(store: Store) -> None:

@@ -502,3 +502,23 @@ def test_a_checkpoint_stays_readable_when_the_store_deletes_its_files(tmp_path: 
         quads = pyoxigraph.Store.read_only(str(view)).quads_for_pattern(None, None, None, None)
         assert sorted(str(q.subject) for q in quads) == ["<x:s0>", "<x:s1>", "<x:s2>"]
     assert not (tmp_path / "view").exists()
+
+
+def test_a_batch_loads_from_its_chunks_shared_at_line_ends() -> None:
+    """A batch's documents are loaded where they lie, not joined: shared among the threads at line ends, no line
+    lost or doubled."""
+    lines = [f'<http://e/{i}> <http://p> "{i}" <http://g/{i % 3}> .\n'.encode() for i in range(100)]
+    chunks = [b"".join(lines[:70]), lines[70], b"".join(lines[71:])]
+    whole = b"".join(chunks)
+    for count in (1, 2, 3):
+        runs = [b"".join(run) for run in store.shares(chunks, count)]
+        assert len(runs) == count and b"".join(runs) == whole
+        assert all(run.endswith(b"\n") for run in runs)
+        assert max(map(len, runs)) - min(map(len, runs)) <= 2 * max(map(len, lines))
+    reader = store.ChunkReader(store.shares(chunks, 2)[1])
+    assert b"".join(iter(lambda: reader.read(7), b"")) == b"".join(store.shares(chunks, 2)[1])
+    db = store.open_store()
+    store.load_nquads(db, chunks, threads=2)
+    assert len(db) == 100 and len(list(db.named_graphs())) == 3
+    store.load_nquads(db, [], threads=2)
+    assert len(db) == 100

@@ -84,7 +84,7 @@ def test_a_spool_whose_graph_the_store_lost_is_not_used(tmp_path: Path) -> None:
     db = pyoxigraph.Store()
     kept = spool.Spool(tmp_path / "spool")
     kept.add(G, LINES)
-    store.load_nquads(db, LINES)
+    store.load_nquads(db, [LINES])
     assert kept.dump(db) is not None
     db.remove_graph(pyoxigraph.NamedNode(G))
     assert kept.dump(db) is None
@@ -95,7 +95,7 @@ def test_a_graph_spooled_twice_is_not_trusted(tmp_path: Path) -> None:
     kept = spool.Spool(tmp_path / "spool")
     kept.add(G, LINES)
     kept.add(G, LINES)
-    store.load_nquads(db, LINES)
+    store.load_nquads(db, [LINES])
     assert kept.dump(db) is None
     assert (tmp_path / "spool" / "index.tsv").read_text().count(f"<{G}>\t") == 2  # kept on disk, not in memory
 
@@ -105,7 +105,7 @@ def test_a_line_spooled_twice_is_written_once(tmp_path: Path) -> None:
     kept = spool.Spool(tmp_path / "spool")
     kept.add(G, LINES + LINES[: LINES.index(b"\n") + 1])  # a document's quads are not deduplicated
     kept.share(b"")
-    store.load_nquads(db, LINES)
+    store.load_nquads(db, [LINES])
     dump = kept.dump(db)
     assert dump is not None and spool.is_empty(pyoxigraph.Store())
     sorted_dump = extsort.sort_dump(dump, tmp_path)
