@@ -38,7 +38,7 @@ _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 _DATETIME = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:\d{2})?$")
 
 
-@lru_cache(maxsize=100_000)  # predicates, classes and entities repeat in every document
+@lru_cache(maxsize=50_000)  # predicates, classes and entities repeat in every document
 def n(iri: str) -> NamedNode:
     """A named node for a full IRI or a kg local name."""
     return NamedNode(iri if ":" in iri else str(KG) + iri)

@@ -108,7 +108,7 @@ class KG(DefinedNamespace):
     supportedBy: URIRef
 
 
-@lru_cache(maxsize=100_000)  # names repeat across documents, and transliteration costs ~0.1 ms a call
+@lru_cache(maxsize=20_000)  # names repeat across documents, and transliteration costs ~0.1 ms a call
 def slug(text: str) -> str:
     """The transliterated, IRI-safe form of a name («Расул Рысмамбетов» → rasul-rysmambetov)."""
     return slugify(text)
