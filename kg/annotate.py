@@ -160,8 +160,8 @@ def _sentence(sent, nlp: NLP) -> Sentence:
     return Sentence(sent.start, sent.stop, sent.text, tuple(tokens))
 
 
-# Words repeat across documents: 97% of the bench corpus's tokens hit. ~430 bytes a word, so a worker's word caches
-# stay under ~120 MB however many documents it reads (bench/results.md).
+# Words repeat across documents: 97% of the bench corpus's tokens hit. ~480 bytes a word; a worker's word caches
+# together stay under ~135 MB however many documents it reads (bench/word_caches.py).
 @lru_cache(maxsize=100_000)
 def _word(
     vocab: MorphVocab, lemmatizer: Lemmatizer, word: str, pos: str | None, feats: tuple[tuple[str, str], ...]

@@ -143,25 +143,23 @@ def shares(chunks: Sequence[bytes], count: int) -> list[list[memoryview]]:
     return [run for run in runs if run]
 
 
-class ChunkReader(io.RawIOBase):
-    """A binary file that reads a sequence of byte chunks as one, without joining them."""
+class ChunkReader:
+    """A binary file that reads a sequence of byte chunks as one, without joining them (`read` only: what
+    pyoxigraph asks of a file, a few KB at a time)."""
 
     def __init__(self, chunks: Iterable[bytes | memoryview]) -> None:
         self._chunks, self._chunk = iter(chunks), memoryview(b"")
 
-    def readable(self) -> bool:
-        return True
-
-    def readinto(self, buffer: memoryview) -> int:  # type: ignore[override]
+    def read(self, size: int = -1) -> bytes:
+        """Up to `size` bytes (the rest of the current chunk if negative); empty at the end."""
         while not self._chunk:
             chunk = next(self._chunks, None)
             if chunk is None:
-                return 0
+                return b""
             self._chunk = memoryview(chunk)
-        size = min(len(buffer), len(self._chunk))
-        buffer[:size] = self._chunk[:size]
-        self._chunk = self._chunk[size:]
-        return size
+        piece = self._chunk if size < 0 else self._chunk[:size]
+        self._chunk = self._chunk[len(piece):]
+        return bytes(piece)
 
 
 def load_ontology(store: Store) -> None:
