@@ -17,10 +17,12 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
+from queue import SimpleQueue
 from typing import BinaryIO
 
 from pyoxigraph import BlankNode, DefaultGraph, NamedNode, RdfFormat, Store, parse
 
+GraphName = NamedNode | BlankNode | DefaultGraph
 RUN_BYTES = 64 * 2**20  # lines sorted in memory at a time; GNU sort spills sorted runs to files beyond that
 
 
@@ -103,15 +105,40 @@ def dump_graphs(store: Store, workdir: Path, threads: int = 2, named: bool = Tru
     Oxigraph releases the GIL while it dumps, and reading an on-disk store is bound by its term lookups, so
     dumping the graphs from two threads takes ~55% of the time of one `Store.dump` (bench/rdf_scale.py).
     """
-    graphs: list[NamedNode | BlankNode | DefaultGraph] = sorted(store.named_graphs(), key=str)
     only_named = named_only(store)
-    if not only_named:
-        graphs.append(DefaultGraph())
-    paths = [workdir / f"graphs-{number}.{'nq' if named else 'nt'}" for number in range(threads)]
+    return Dump(tuple(dumping(store, graph_names(store, only_named), workdir, threads, named)), only_named)
+
+
+def graph_names(store: Store, only_named: bool = True) -> list[GraphName]:
+    """The store's named graphs in the order of their names, and the default graph last unless `only_named`."""
+    graphs: list[GraphName] = sorted(store.named_graphs(), key=str)
+    return graphs if only_named else [*graphs, DefaultGraph()]
+
+
+def dumping(
+    store: Store, graphs: list[GraphName], workdir: Path, threads: int = 2, named: bool = True
+) -> Iterator[Block]:
+    """Each graph's block of a dump in `workdir` (see `dump_graphs`), in the order given, as soon as it is written:
+    the `threads` threads dump ahead of the reader, into files, so they never wait for it."""
+    written: list[SimpleQueue[Block | BaseException]] = [SimpleQueue() for _ in range(threads)]
+
+    def dump_share(number: int) -> None:
+        try:
+            path = workdir / f"graphs-{number}.{'nq' if named else 'nt'}"
+            for block in dump_blocks(store, graphs[number::threads], path, named):
+                written[number].put(block)
+        except BaseException as error:  # the reader waits for this thread's next block: hand it the error instead
+            written[number].put(error)
+            raise
+
     with ThreadPoolExecutor(threads) as pool:
-        done = [pool.submit(dump_blocks, store, graphs[n::threads], path, named) for n, path in enumerate(paths)]
-        shares = [future.result() for future in done]
-    return Dump(tuple(shares[index % threads][index // threads] for index in range(len(graphs))), only_named)
+        for number in range(min(threads, len(graphs))):
+            pool.submit(dump_share, number)
+        for index in range(len(graphs)):
+            block = written[index % threads].get()
+            if isinstance(block, BaseException):
+                raise block
+            yield block
 
 
 @contextmanager
@@ -145,11 +172,10 @@ def dump_graphs_at(path: Path, workdir: Path) -> Dump:
 
 
 def dump_blocks(
-    store: Store, graphs: list[NamedNode | BlankNode | DefaultGraph], path: Path, named: bool = True
-) -> list[Block]:
+    store: Store, graphs: list[GraphName], path: Path, named: bool = True
+) -> Iterator[Block]:
     """Each graph's triples as N-Quads lines naming the graph (N-Triples unless `named`), streamed (the entities
-    graph grows with the corpus); where each graph's lines lie."""
-    blocks = []
+    graph grows with the corpus); where each graph's lines lie, once they are in the file."""
     with path.open("wb") as out:
         for graph in graphs:
             start = out.tell()
@@ -159,8 +185,8 @@ def dump_blocks(
                 naming = _Naming(out, f" {graph} .\n".encode())
                 store.dump(naming, RdfFormat.N_TRIPLES, from_graph=graph)
                 naming.close()
-            blocks.append(Block(path, start, out.tell()))
-    return blocks
+            out.flush()
+            yield Block(path, start, out.tell())
 
 
 class _Naming:

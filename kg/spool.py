@@ -66,7 +66,7 @@ class Spool:
         if not blocks.keys() <= named.keys() or not extsort.named_only(store):
             return None
         others = sorted(named.keys() - blocks.keys())
-        dumped = extsort.dump_blocks(store, [named[name] for name in others], self.workdir / "others.nq")
+        dumped = list(extsort.dump_blocks(store, [named[name] for name in others], self.workdir / "others.nq"))
         blocks |= zip(others, dumped, strict=True)
         return Dump(tuple(blocks[name] for name in sorted(blocks)), named_only=True)
 

@@ -33,7 +33,7 @@ from pyoxigraph import (
 from rdflib.compare import to_canonical_graph
 
 from kg import extsort
-from kg.extsort import Dump, SortedDump, Statistics, sorted_dump
+from kg.extsort import Block, Dump, SortedDump, Statistics, sorted_dump
 from kg.files import atomic_writer, move_atomic
 from kg.rdf import PREFIXES, TYPE
 from kg.vocab import ENTITIES_GRAPH, ONTOLOGY_GRAPH
@@ -162,6 +162,21 @@ class ChunkReader:
         return bytes(piece)
 
 
+def joined(lines: Iterable[bytes], size: int = 2**20) -> Iterator[bytes]:
+    """Lines joined into chunks of at least `size` bytes (the last one smaller): a `ChunkReader` of single lines
+    would hand pyoxigraph a line per read."""
+    chunk: list[bytes] = []
+    length = 0
+    for line in lines:
+        chunk.append(line)
+        length += len(line)
+        if length >= size:
+            yield b"".join(chunk)
+            chunk, length = [], 0
+    if chunk:
+        yield b"".join(chunk)
+
+
 def load_ontology(store: Store) -> None:
     """(Re)load the ontology and the sector scheme into their own named graph, blank nodes canonically named."""
     graph = NamedNode(ONTOLOGY_GRAPH)
@@ -203,8 +218,8 @@ def dump(store: Store, handle: BinaryIO, fmt: str, quads: list[Quad] | None = No
                 write_triples(extsort.sorted_triples(store, Path(tmp)), handle, fmt)
             elif fmt == "jsonld" and extsort.named_only(store):  # written a graph at a time: no sort of every quad
                 _jsonld_by_graph(extsort.dump_graphs(store, Path(tmp)), handle)
-            elif fmt == "trig" and extsort.named_only(store):  # regrouped by graph: no sort of every quad first
-                _trig_by_graph(extsort.dump_graphs(store, Path(tmp)).paths, handle)
+            elif fmt == "trig" and extsort.named_only(store):  # a graph at a time, written while the next are dumped
+                _trig_of_blocks(extsort.dumping(store, extsort.graph_names(store), Path(tmp)), Path(tmp), handle)
             else:
                 dump_sorted(sorted_dump(store, Path(tmp)), handle, fmt)
         return
@@ -343,7 +358,19 @@ def _trig_by_graph(sources: list[Path], handle: BinaryIO) -> None:
         tempfile.TemporaryDirectory(prefix=".kg-trig-", dir=beside) as tmp,
         extsort.by_graph(sources, Path(tmp)) as lines,
     ):
-        serialize(parse(lines, format=RdfFormat.N_QUADS), handle, format=RdfFormat.TRIG, prefixes=PREFIXES)
+        _trig(lines, handle)
+
+
+def _trig_of_blocks(blocks: Iterable[Block], workdir: Path, handle: BinaryIO) -> None:
+    """The TriG `_trig_by_graph` writes, from the blocks of a dump whose quads all name a graph, in the order of the
+    graphs' names: each graph is sorted and written as soon as its block is there (at 1M quads, while the next are
+    dumped: 4.6 s instead of 6.5 s for `kg export --format trig` of a changed store)."""
+    _trig(ChunkReader(joined(line for block in blocks for line in extsort.sorted_block(block, workdir))), handle)
+
+
+def _trig(lines: BinaryIO | ChunkReader, handle: BinaryIO) -> None:
+    """TriG of N-Quads lines read from `lines`, with our prefixes."""
+    serialize(parse(lines, format=RdfFormat.N_QUADS), handle, format=RdfFormat.TRIG, prefixes=PREFIXES)
 
 
 

@@ -203,6 +203,40 @@ def test_sorted_dump_of_overlapping_graphs_with_hostile_literals(tmp_path: Path)
         assert lines.read() == b""
 
 
+def test_graphs_are_handed_out_in_the_order_of_their_names_while_the_rest_are_dumped(
+    examples_build: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """What `kg export --format trig` of a changed store reads: each graph's block as soon as a thread has dumped
+    it, in order; a thread's error reaches the reader instead of leaving it waiting."""
+    db = pyoxigraph.Store.read_only(str(examples_build / "store"))
+    names = extsort.graph_names(db)
+    (tmp_path / "a").mkdir()
+    blocks = extsort.dumping(db, names, tmp_path / "a")
+    first = next(blocks)  # read before the rest are asked for: in its file already
+    graph = first.path.read_bytes()[first.start : first.stop].decode()
+    assert graph and all(line.endswith(f" {names[0]} .") for line in graph.splitlines())
+    handed = [first, *blocks]
+    (tmp_path / "b").mkdir()
+    whole = extsort.dump_graphs(db, tmp_path / "b")
+    assert len(handed) == len(whole.graphs) == len(names) == 9
+    for one, other in zip(handed, whole.graphs, strict=True):
+        assert list(extsort.sorted_block(one, tmp_path)) == list(extsort.sorted_block(other, tmp_path))
+    dump = extsort.dump_blocks
+
+    def fails_on_the_second(store_: object, graphs: list, path: Path, named: bool = True) -> Iterator:
+        for number, block in enumerate(dump(store_, graphs, path, named)):
+            if number == 1:
+                raise OSError("disk full")
+            yield block
+
+    monkeypatch.setattr(extsort, "dump_blocks", fails_on_the_second)
+    (tmp_path / "c").mkdir()
+    with pytest.raises(OSError, match="disk full"):
+        list(extsort.dumping(db, names, tmp_path / "c"))
+    with pytest.raises(OSError, match="disk full"):
+        store.dump(db, io.BytesIO(), "trig")
+
+
 def test_with_a_helper_the_store_is_dumped_and_counted_outside_the_build_process(
     examples_build: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
