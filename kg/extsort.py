@@ -103,7 +103,9 @@ def dump_graphs(store: Store, workdir: Path, threads: int = 2, named: bool = Tru
     threads (the default graph last).
 
     Oxigraph releases the GIL while it dumps, and reading an on-disk store is bound by its term lookups, so
-    dumping the graphs from two threads takes ~55% of the time of one `Store.dump` (bench/rdf_scale.py).
+    dumping the graphs from two threads takes ~55% of the time of one `Store.dump` (bench/rdf_scale.py). It takes
+    the GIL back for every write to a Python file, though: beside a thread busy in Python the same dump took 40×
+    as long (bench/results.md, stop 27), so the threads' reader must mostly wait or run native code.
     """
     only_named = named_only(store)
     return Dump(tuple(dumping(store, graph_names(store, only_named), workdir, threads, named)), only_named)
@@ -171,9 +173,7 @@ def dump_graphs_at(path: Path, workdir: Path) -> Dump:
     return dump_graphs(Store.read_only(str(path)), workdir)
 
 
-def dump_blocks(
-    store: Store, graphs: list[GraphName], path: Path, named: bool = True
-) -> Iterator[Block]:
+def dump_blocks(store: Store, graphs: list[GraphName], path: Path, named: bool = True) -> Iterator[Block]:
     """Each graph's triples as N-Quads lines naming the graph (N-Triples unless `named`), streamed (the entities
     graph grows with the corpus); where each graph's lines lie, once they are in the file."""
     with path.open("wb") as out:
