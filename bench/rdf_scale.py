@@ -188,17 +188,15 @@ def write_with_helper(db: Store, work: Path, dump: Dump | None = None) -> None:
 
 
 def spooled(graph: Path, workdir: Path) -> Spool:
-    """The spool `kg build` would keep loading `graph` into an empty store: each document's graph as one block, the
-    entities graph's lines shared; the ontology graph, loaded another way, is left to the store."""
+    """The spool `kg build` would keep loading `graph` into an empty store: each document's graph as one block; the
+    entities and ontology graphs are left to the store."""
     by_graph: dict[bytes, list[bytes]] = {}
     with graph.open("rb") as lines:
         for line in lines:
             by_graph.setdefault(line[line.rindex(b" ", 0, len(line) - 3) + 2 : -4], []).append(line)
     kept = Spool(workdir)
     for name, lines in by_graph.items():
-        if name == ENTITIES_GRAPH.encode():
-            kept.share(b"".join(lines))
-        elif name != ONTOLOGY_GRAPH.encode():
+        if name not in (ENTITIES_GRAPH.encode(), ONTOLOGY_GRAPH.encode()):
             kept.add(name.decode(), b"".join(lines))
     return kept
 

@@ -39,7 +39,7 @@ from kg.files import write_atomic
 from kg.gazetteer import Gazetteer
 from kg.ingest import read_documents
 from kg.link import link, referenced_entities
-from kg.spool import Spool, is_empty, spooling
+from kg.spool import Spool, discard, open_spool
 from kg.types import AnnotatedDocument, BuildReport, DocResult, Document, IngestError
 from kg.vocab import ENTITIES_GRAPH, KG, ONTOLOGY_GRAPH, doc_graph, doc_iri
 
@@ -49,7 +49,7 @@ ANNOTATE_BATCH = 16  # documents annotated together: enough to sort their senten
 YOUNG_OBJECTS = 50_000  # allocations between collections of the youngest generation (Python's default: 700)
 CONTENT_HASH = NamedNode(str(KG.contentHash))
 VIEW = ".kg-store-view"  # in OUT while the helper processes write the outputs: a checkpoint of the store
-SPOOL = ".kg-spool"  # in OUT while a build into an empty store keeps what it loads (kg/spool.py)
+SPOOL = ".kg-spool"  # in OUT: what the builds loaded, kept for the next build's files (kg/spool.py)
 PENDING = ".kg-outputs-pending"  # in OUT while the store holds changes that the output files do not show yet
 # Types are read from the entities graph, where each (entity, class) is stored once: over the union of all graphs
 # a triple repeated in N graphs would match N times. FILTER EXISTS looks each entity's mention up rather than
@@ -198,10 +198,11 @@ def build(
     started = time.perf_counter()
     started_at = datetime.now(UTC).replace(microsecond=0)
     report = BuildReport()
+    kept = export.built(out / "store") is not None  # the store as the last build left it: so is its spool
     export.unstamp(out)
     stored = store.Reopening(out / "store")
     # The store is not passed in: `stored` closes and reopens it, which a reference held elsewhere would stop.
-    with spooling(out / SPOOL, is_empty(stored.db)) as spool:
+    with closing(open_spool(out / SPOOL, kept)) as spool:
         pending = out / PENDING
         if _load_ontology(stored.db):
             pending.touch()
@@ -226,12 +227,13 @@ def build(
             replaced.append("")
         if replaced:
             store.drop_unreferenced(db)  # a changed or pruned article may have been the last to name something
-            spool = None  # the store has lost some of what was spooled
         db.flush()
         previous = None if pending.exists() else _previous_counts(out)
         if previous is None:
-            dump = spool.dump(db) if spool else None
+            dump = spool.dump(db)
             write_outputs(db, out, report, started=started_at, workers=workers, dump=dump)
+            if dump is None:
+                discard(out / SPOOL)
         else:
             _write_report(db, out, report, *previous, started=started_at)
         pending.unlink(missing_ok=True)
@@ -347,7 +349,6 @@ def _load(
         for outcome in batch:
             if outcome.nquads:
                 spool.add(doc_graph(outcome.doc_id), outcome.nquads)
-        spool.share(shared)
     # A failed document's old graph describes a text that is no longer the input, so it goes too.
     store.replace_graphs(stored.db, [doc_graph(o.doc_id) for o in batch], chunks, threads)
     stored.loaded(sum(map(len, chunks)))

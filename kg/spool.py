@@ -1,90 +1,150 @@
-"""What a build loads into an empty store, kept as N-Quads files beside it: the store's quads for the output files
-without reading them back. Dumping an on-disk store is RocksDB's term lookups (~3 s at 1M quads, ~200 s at 100k
-documents, bench/results.md); the build has the same lines in hand as it loads them.
+"""What builds load, kept as N-Quads files beside the store from one build to the next: the store's quads for the
+output files without reading them back. Dumping an on-disk store is RocksDB's term lookups (~3 s at 1M quads,
+~200 s at 100k documents, bench/results.md); a build has the new documents' lines in hand as it loads them, and
+the earlier builds' lines are in the spool.
 
 Exact because every line kg makes is as the store writes it back (canonical literals: `118`, not `118.0`; no blank
 nodes, which a load renames; tested by `tests/test_spool.py`), and because a spool is only kept while the store
-holds nothing but what was spooled and graphs loaded another way (the ontology), which are dumped from the store.
+changes through builds alone: a build keeps it when the stamp of the build before still holds (`export.built`).
+A document's graph holds exactly the lines it was loaded from; the graphs loaded another way (the ontology, and
+the entities graph, which a changed document can prune) are dumped from the store at each build, as are documents
+the spool lacks (a store built before it), which are spooled then.
 """
 
 from __future__ import annotations
 
 import shutil
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 
 from pyoxigraph import Store
 
 from kg import extsort
 from kg.extsort import Block, Dump
-from kg.vocab import ENTITIES_GRAPH
+from kg.vocab import doc_graph
+
+INDEX = "index.tsv"  # a line per block added: graph, file (in the spool), start, stop
+DOCUMENTS = f"<{doc_graph('')}"  # how the name of every document's graph begins, in N-Quads
 
 
 class Spool:
-    """N-Quads loaded into a store that was empty: each document's graph a block of one file, the lines of the
-    shared entities graph (repeated by many documents) in another. Where each block lies is written to an index
-    file as it comes, so that memory does not grow with the documents."""
+    """Each document's graph as a block of N-Quads in a file of the spool, a later block of a graph superseding an
+    earlier one; where each block lies is appended to an index file as it comes, so memory does not grow with the
+    documents."""
 
     def __init__(self, workdir: Path) -> None:
-        workdir.mkdir(parents=True)
-        self.workdir, self.path, self.shared_path = workdir, workdir / "graphs.nq", workdir / "shared.nq"
-        self.graphs, self.shared = self.path.open("wb"), self.shared_path.open("wb")
-        self.index = (workdir / "index.tsv").open("w", encoding="utf-8")
+        workdir.mkdir(parents=True, exist_ok=True)
+        self.workdir, self.path = workdir, workdir / "graphs.nq"
+        self.graphs, self.index = self.path.open("ab"), (workdir / INDEX).open("a", encoding="utf-8")
+        self.added: set[str] = set()  # the graphs added by this build
+        self.repeated = False
 
     def add(self, graph: str, nquads: bytes) -> None:
-        """Keep the N-Quads of a graph loaded whole (a document's own)."""
+        """Keep the N-Quads a document's graph was loaded from."""
+        name = f"<{graph}>"
+        self.repeated |= name in self.added  # loaded twice in one build, the store holds both: not a block's lines
+        self.added.add(name)
         start = self.graphs.tell()
         self.graphs.write(nquads)
-        self.index.write(f"<{graph}>\t{start}\t{start + len(nquads)}\n")  # an IRI has no raw tab
-
-    def share(self, nquads: bytes) -> None:
-        """Keep N-Quads lines loaded into the entities graph."""
-        self.shared.write(nquads)
+        self.index.write(f"{name}\t{self.path.name}\t{start}\t{start + len(nquads)}\n")  # an IRI has no raw tab
 
     def close(self) -> None:
         """Close the spool's files."""
-        for handle in (self.graphs, self.shared, self.index):
-            handle.close()
+        self.graphs.close()
+        self.index.close()
 
-    def dump(self, store: Store) -> Dump | None:
-        """The store's quads as a `Dump` of the spooled graphs and those loaded some other way, dumped from the
-        store; None when the store has lost a spooled graph, a graph was spooled twice, or the store has quads in
-        its default graph."""
+    def blocks(self) -> dict[str, Block]:
+        """The latest block of each graph spooled."""
         self.close()
         blocks: dict[str, Block] = {}
-        with (self.workdir / "index.tsv").open(encoding="utf-8") as index:
+        with (self.workdir / INDEX).open(encoding="utf-8") as index:
             for line in index:
-                name, start, stop = line.rstrip("\n").split("\t")
-                if name in blocks:  # ingest refuses a repeated document id; the store would hold one graph
-                    return None
-                blocks[name] = Block(self.path, int(start), int(stop))
-        size = self.shared_path.stat().st_size
-        if size:
-            blocks[f"<{ENTITIES_GRAPH}>"] = Block(self.shared_path, 0, size)
-        named = {str(graph): graph for graph in store.named_graphs()}
-        if not blocks.keys() <= named.keys() or not extsort.named_only(store):
+                name, file, start, stop = line.rstrip("\n").split("\t")
+                blocks[name] = Block(self.workdir / file, int(start), int(stop))
+        return blocks
+
+    def dump(self, store: Store) -> Dump | None:
+        """The store's quads as a `Dump`: its documents' graphs from the spool, the others dumped from the store
+        (documents the spool lacks are spooled so); None when a graph was loaded twice in this build or the store
+        has quads in its default graph."""
+        self.close()
+        if self.repeated or not extsort.named_only(store):
             return None
-        others = sorted(named.keys() - blocks.keys())
-        dumped = list(extsort.dump_blocks(store, [named[name] for name in others], self.workdir / "others.nq"))
-        blocks |= zip(others, dumped, strict=True)
+        named = {str(graph): graph for graph in store.named_graphs()}
+        blocks = {name: block for name, block in self.blocks().items() if name in named}  # pruned or failed: gone
+        if _garbage(blocks, self.workdir):
+            blocks = self._compact(blocks)
+        lacking = sorted(name for name in named.keys() - blocks.keys() if name.startswith(DOCUMENTS))
+        if lacking:
+            blocks |= self._spool_from(store, [named[name] for name in lacking])
+        others = sorted(named.keys() - blocks.keys())  # the ontology and entities graphs: never spooled
+        directory = self.workdir / "others"
+        shutil.rmtree(directory, ignore_errors=True)
+        directory.mkdir()
+        blocks |= zip(others, extsort.dumping(store, [named[name] for name in others], directory), strict=True)
         return Dump(tuple(blocks[name] for name in sorted(blocks)), named_only=True)
 
+    def _spool_from(self, store: Store, graphs: list) -> dict[str, Block]:
+        """Dump `graphs` from the store into a directory of the spool, and index them."""
+        number = 1 + max((int(path.name[5:]) for path in self.workdir.glob("dump-*")), default=0)
+        directory = self.workdir / f"dump-{number}"
+        directory.mkdir()
+        blocks = dict(zip(map(str, graphs), extsort.dumping(store, graphs, directory), strict=True))
+        with (self.workdir / INDEX).open("a", encoding="utf-8") as index:
+            for name, block in blocks.items():
+                index.write(f"{name}\t{block.path.relative_to(self.workdir)}\t{block.start}\t{block.stop}\n")
+        return blocks
 
-@contextmanager
-def spooling(workdir: Path, wanted: bool) -> Iterator[Spool | None]:
-    """A spool in `workdir` if `wanted` (the build's store is empty: see `is_empty`), else None; removed afterwards,
-    with whatever a build that was killed left there."""
-    shutil.rmtree(workdir, ignore_errors=True)
-    spool = Spool(workdir) if wanted else None
-    try:
-        yield spool
-    finally:
-        if spool is not None:
-            spool.close()
+    def _compact(self, blocks: dict[str, Block]) -> dict[str, Block]:
+        """Rewrite the live blocks into one file, without the superseded ones (a changed, failed or pruned
+        document's), so that the spool's files hold nothing else: the sort reads them whole."""
+        fresh = self.workdir.with_name(self.workdir.name + ".new")
+        shutil.rmtree(fresh, ignore_errors=True)
+        fresh.mkdir()
+        moved: dict[str, Block] = {}
+        with (fresh / "graphs.nq").open("wb") as out, (fresh / INDEX).open("w", encoding="utf-8") as index:
+            for name in sorted(blocks):
+                block, start = blocks[name], out.tell()
+                with block.path.open("rb") as source:
+                    source.seek(block.start)
+                    out.write(source.read(block.stop - block.start))
+                moved[name] = Block(self.workdir / "graphs.nq", start, out.tell())
+                index.write(f"{name}\tgraphs.nq\t{start}\t{out.tell()}\n")
+        shutil.rmtree(self.workdir)
+        fresh.rename(self.workdir)
+        return moved
+
+
+def _garbage(blocks: dict[str, Block], workdir: Path) -> bool:
+    """Whether the spool's files hold bytes that no live block does."""
+    held: dict[Path, int] = dict.fromkeys(workdir.glob("dump-*/*"), 0)
+    held.setdefault(workdir / "graphs.nq", 0)
+    for block in blocks.values():
+        held[block.path] = held.get(block.path, 0) + block.stop - block.start
+    return any(path.stat().st_size != size for path, size in held.items() if path.exists())
+
+
+def open_spool(workdir: Path, kept: bool) -> Spool:
+    """The spool in `workdir` as the last build left it if `kept` (that build's stamp holds) and its files are
+    whole, else a new one."""
+    if not (kept and _whole(workdir)):
         shutil.rmtree(workdir, ignore_errors=True)
+        shutil.rmtree(workdir.with_name(workdir.name + ".new"), ignore_errors=True)
+    return Spool(workdir)
 
 
-def is_empty(store: Store) -> bool:
-    """Whether the store holds no quad (two point lookups, however large it is)."""
-    return next(iter(store.named_graphs()), None) is None and extsort.named_only(store)
+def _whole(workdir: Path) -> bool:
+    """Whether every block the spool's index names lies within its file."""
+    try:
+        with (workdir / INDEX).open(encoding="utf-8") as index:
+            ends: dict[str, int] = {}
+            for line in index:
+                _, file, _, stop = line.rstrip("\n").split("\t")
+                ends[file] = max(ends.get(file, 0), int(stop))
+        return all((workdir / file).stat().st_size >= end for file, end in ends.items())
+    except (OSError, ValueError):
+        return False
+
+
+def discard(workdir: Path) -> None:
+    """Remove the spool: it no longer shows the store."""
+    shutil.rmtree(workdir, ignore_errors=True)

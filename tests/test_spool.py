@@ -13,6 +13,7 @@ import pytest
 from kg import extsort, pipeline, rdf, spool, store
 from kg.gazetteer import DEFAULT_PATH
 from kg.pipeline import Context, build
+from kg.vocab import doc_graph
 from tests.conftest import EXAMPLES
 
 G = "https://example.org/graph/a"
@@ -37,10 +38,33 @@ def _no_store_dump(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(extsort, "dump_graphs_at", refuse)
 
 
-def test_a_build_into_an_empty_store_writes_what_the_store_would_give(examples_build: Path) -> None:
+def _no_document_dumped(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """Refuse to dump the store whole; the graphs dumped one by one, which must not be documents', are listed."""
+    _no_store_dump(monkeypatch)
+    dumped: list[str] = []
+    dumping = extsort.dumping
+
+    def only_others(db: pyoxigraph.Store, graphs: list, *args: object) -> object:
+        dumped.extend(str(graph) for graph in graphs)
+        assert not [name for name in dumped if name.startswith(spool.DOCUMENTS)], "a document was dumped"
+        return dumping(db, graphs, *args)
+
+    monkeypatch.setattr(extsort, "dumping", only_others)
+    return dumped
+
+
+def _outputs_show_the_store(out: Path) -> None:
     for fmt in ("nq", "ttl", "jsonld"):
-        assert (examples_build / f"graph.{fmt}").read_bytes() == _dumped(examples_build / "store", fmt), fmt
-    assert not (examples_build / pipeline.SPOOL).exists()
+        assert (out / f"graph.{fmt}").read_bytes() == _dumped(out / "store", fmt), fmt
+
+
+def _spooled(out: Path) -> dict[str, extsort.Block]:
+    return spool.Spool(out / pipeline.SPOOL).blocks()
+
+
+def test_a_build_into_an_empty_store_writes_what_the_store_would_give(examples_build: Path) -> None:
+    _outputs_show_the_store(examples_build)
+    assert len(_spooled(examples_build)) == 7  # kept for the next build: a block per document
 
 
 def test_a_build_into_an_empty_store_never_dumps_it(
@@ -50,44 +74,83 @@ def test_a_build_into_an_empty_store_never_dumps_it(
     inputs.mkdir()
     for path in sorted(EXAMPLES.glob("*.txt"))[:2]:
         shutil.copy(path, inputs)
-    (tmp_path / "out" / pipeline.SPOOL).mkdir(parents=True)  # as a killed build leaves it
+    (tmp_path / "out" / pipeline.SPOOL).mkdir(parents=True)  # as a killed build leaves it: no stamp, not kept
     (tmp_path / "out" / pipeline.SPOOL / "graphs.nq").write_bytes(b"left over\n")
-    _no_store_dump(monkeypatch)
+    dumped = _no_document_dumped(monkeypatch)
     report = build([inputs], tmp_path / "out", ctx=ctx, progress=False)
     monkeypatch.undo()
     assert report.documents == 2
+    assert dumped == ["<https://w3id.org/kg-news/graph/entities>", "<https://w3id.org/kg-news/graph/ontology>"]
     nq = (tmp_path / "out" / "graph.nq").read_bytes()
     assert nq == _dumped(tmp_path / "out" / "store", "nq")
     assert b"left over" not in nq
     assert b"<https://w3id.org/kg-news/graph/ontology>" in nq  # loaded some other way: dumped from the store
-    assert not (tmp_path / "out" / pipeline.SPOOL).exists()
+    assert len(_spooled(tmp_path / "out")) == 2
 
 
-def test_a_build_into_a_store_with_graphs_dumps_it(
+def test_a_rebuild_with_new_changed_and_pruned_documents_reads_no_document_from_the_store(
     ctx: Context, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    inputs = tmp_path / "in"
+    inputs, out = tmp_path / "in", tmp_path / "out"
     inputs.mkdir()
-    first, second = sorted(EXAMPLES.glob("*.txt"))[:2]
-    shutil.copy(first, inputs)
-    build([inputs], tmp_path / "out", ctx=ctx, progress=False)
+    first, second, third = sorted(EXAMPLES.glob("*.txt"))[:3]
+    for path in (first, third):
+        shutil.copy(path, inputs)
+    build([inputs], out, ctx=ctx, progress=False)
     shutil.copy(second, inputs)
     (inputs / first.name).write_text(first.read_text(encoding="utf-8") + "\nКазахстан и Китай.\n", encoding="utf-8")
-    monkeypatch.setattr(spool, "Spool", None)  # not called: the store holds the first build
-    report = build([inputs], tmp_path / "out", ctx=ctx, progress=False)
-    assert report.documents == 2  # one new, one changed: its old graph replaced
-    for fmt in ("nq", "ttl", "jsonld"):
-        assert (tmp_path / "out" / f"graph.{fmt}").read_bytes() == _dumped(tmp_path / "out" / "store", fmt), fmt
+    (inputs / third.name).unlink()
+    _no_document_dumped(monkeypatch)
+    report = build([inputs], out, ctx=ctx, progress=False, prune=True)
+    monkeypatch.undo()
+    assert report.documents == 2  # one new, one changed: its old graph replaced; the third pruned
+    _outputs_show_the_store(out)
+    blocks = _spooled(out)
+    assert sorted(blocks) == [f"<{doc_graph(path.stem)}>" for path in (first, second)]
+    # The changed document's old block and the pruned one's are gone: the spool's file holds the live blocks only.
+    assert sum(b.stop - b.start for b in blocks.values()) == (out / pipeline.SPOOL / "graphs.nq").stat().st_size
 
 
-def test_a_spool_whose_graph_the_store_lost_is_not_used(tmp_path: Path) -> None:
+def test_a_store_built_without_a_spool_is_spooled_once_and_one_changed_outside_a_build_anew(
+    ctx: Context, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    inputs, out = tmp_path / "in", tmp_path / "out"
+    inputs.mkdir()
+    first, second, third = sorted(EXAMPLES.glob("*.txt"))[:3]
+    shutil.copy(first, inputs)
+    build([inputs], out, ctx=ctx, progress=False)
+    shutil.rmtree(out / pipeline.SPOOL)  # as an older kg left it
+    shutil.copy(second, inputs)
+    build([inputs], out, ctx=ctx, progress=False)  # its documents dumped from the store once, into the spool
+    _outputs_show_the_store(out)
+    assert sorted(_spooled(out)) == [f"<{doc_graph(path.stem)}>" for path in (first, second)]
+    shutil.copy(third, inputs)
+    _no_document_dumped(monkeypatch)
+    build([inputs], out, ctx=ctx, progress=False)
+    monkeypatch.undo()
+    _outputs_show_the_store(out)
+    # A quad added to a document's graph by hand: the stamp no longer holds, so the spool is not trusted.
+    db = pyoxigraph.Store(str(out / "store"))
+    graph = pyoxigraph.NamedNode(doc_graph(first.stem))
+    added = pyoxigraph.Quad(pyoxigraph.NamedNode("https://example.org/x"), rdf.TYPE, rdf.TYPE, graph)
+    db.add(added)
+    del db
+    (inputs / second.name).unlink()
+    build([inputs], out, ctx=ctx, progress=False, prune=True)
+    _outputs_show_the_store(out)
+    assert b"<https://example.org/x>" in (out / "graph.nq").read_bytes()
+    assert sorted(_spooled(out)) == [f"<{doc_graph(path.stem)}>" for path in (first, third)]
+
+
+def test_a_spooled_graph_the_store_no_longer_has_is_left_out(tmp_path: Path) -> None:
     db = pyoxigraph.Store()
     kept = spool.Spool(tmp_path / "spool")
     kept.add(G, LINES)
     store.load_nquads(db, [LINES])
     assert kept.dump(db) is not None
     db.remove_graph(pyoxigraph.NamedNode(G))
-    assert kept.dump(db) is None
+    dump = spool.Spool(tmp_path / "spool").dump(db)
+    assert dump is not None and dump.graphs == ()
 
 
 def test_a_graph_spooled_twice_is_not_trusted(tmp_path: Path) -> None:
@@ -104,10 +167,9 @@ def test_a_line_spooled_twice_is_written_once(tmp_path: Path) -> None:
     db = pyoxigraph.Store()
     kept = spool.Spool(tmp_path / "spool")
     kept.add(G, LINES + LINES[: LINES.index(b"\n") + 1])  # a document's quads are not deduplicated
-    kept.share(b"")
     store.load_nquads(db, [LINES])
     dump = kept.dump(db)
-    assert dump is not None and spool.is_empty(pyoxigraph.Store())
+    assert dump is not None
     sorted_dump = extsort.sort_dump(dump, tmp_path)
     assert sorted_dump.quads.read_bytes() == _sorted(db)
     handle = io.BytesIO()
