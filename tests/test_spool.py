@@ -62,6 +62,17 @@ def _spooled(out: Path) -> dict[str, extsort.Block]:
     return spool.Spool(out / pipeline.SPOOL).blocks()
 
 
+def _inputs(tmp_path: Path, *given: int) -> tuple[Path, Path, list[Path]]:
+    """An input directory holding the `given` of the first three example articles, an output directory, and the
+    three."""
+    inputs = tmp_path / "in"
+    inputs.mkdir()
+    examples = sorted(EXAMPLES.glob("*.txt"))[:3]
+    for number in given:
+        shutil.copy(examples[number], inputs)
+    return inputs, tmp_path / "out", examples
+
+
 def test_a_build_into_an_empty_store_writes_what_the_store_would_give(examples_build: Path) -> None:
     _outputs_show_the_store(examples_build)
     assert len(_spooled(examples_build)) == 7  # kept for the next build: a block per document
@@ -91,11 +102,7 @@ def test_a_build_into_an_empty_store_never_dumps_it(
 def test_a_rebuild_with_new_changed_and_pruned_documents_reads_no_document_from_the_store(
     ctx: Context, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    inputs, out = tmp_path / "in", tmp_path / "out"
-    inputs.mkdir()
-    first, second, third = sorted(EXAMPLES.glob("*.txt"))[:3]
-    for path in (first, third):
-        shutil.copy(path, inputs)
+    inputs, out, (first, second, third) = _inputs(tmp_path, 0, 2)
     build([inputs], out, ctx=ctx, progress=False)
     shutil.copy(second, inputs)
     (inputs / first.name).write_text(first.read_text(encoding="utf-8") + "\nКазахстан и Китай.\n", encoding="utf-8")
@@ -114,10 +121,7 @@ def test_a_rebuild_with_new_changed_and_pruned_documents_reads_no_document_from_
 def test_a_store_built_without_a_spool_is_spooled_once_and_one_changed_outside_a_build_anew(
     ctx: Context, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    inputs, out = tmp_path / "in", tmp_path / "out"
-    inputs.mkdir()
-    first, second, third = sorted(EXAMPLES.glob("*.txt"))[:3]
-    shutil.copy(first, inputs)
+    inputs, out, (first, second, third) = _inputs(tmp_path, 0)
     build([inputs], out, ctx=ctx, progress=False)
     shutil.rmtree(out / pipeline.SPOOL)  # as an older kg left it
     shutil.copy(second, inputs)
