@@ -36,12 +36,24 @@ class Block:
 
 
 @dataclass(frozen=True)
+class Fragments:
+    """Where the build before wrote the JSON-LD of a dump's graphs, and where this build notes where it writes it:
+    a document's JSON-LD depends on its lines alone, so an unchanged one is copied, not written anew."""
+
+    names: tuple[str, ...]  # each graph's name, as in N-Quads
+    written: tuple[Block | None, ...]  # where each graph's JSON-LD lies in the last graph.jsonld, if it does
+    note: Path  # where to note where each of this build's graphs' JSON-LD lies in its graph.jsonld
+    version: str  # of the code and @context that write JSON-LD: fragments written by another are not copied
+
+
+@dataclass(frozen=True)
 class Dump:
     """A store's quads as unsorted N-Quads files (or its triples as N-Triples files, see `dump_graphs`): where each
     graph's lines lie, in the order of the graphs' names."""
 
     graphs: tuple[Block, ...]
     named_only: bool  # no quad in the default graph: in N-Quads, every line's last term is its graph
+    fragments: Fragments | None = None  # a build's spool's, for JSON-LD
 
     @property
     def paths(self) -> list[Path]:

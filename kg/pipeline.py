@@ -230,7 +230,7 @@ def build(
         db.flush()
         previous = None if pending.exists() else _previous_counts(out)
         if previous is None:
-            dump = spool.dump(db)
+            dump = spool.dump(db, out / "graph.jsonld", store.jsonld_version())
             write_outputs(db, out, report, started=started_at, workers=workers, dump=dump)
             if dump is None:
                 discard(out / SPOOL)

@@ -19,10 +19,13 @@ from pathlib import Path
 from pyoxigraph import Store
 
 from kg import extsort
-from kg.extsort import Block, Dump
+from kg.extsort import Block, Dump, Fragments
+from kg.files import atomic_writer
 from kg.vocab import doc_graph
 
 INDEX = "index.tsv"  # a line per block added: graph, file (in the spool), start, stop
+NOTE = "jsonld.tsv"  # the JSON-LD writer's version; a line per graph: graph, its block's file, start, stop, and
+# where its JSON-LD began and ended in graph.jsonld
 DOCUMENTS = f"<{doc_graph('')}"  # how the name of every document's graph begins, in N-Quads
 
 
@@ -62,10 +65,11 @@ class Spool:
                 blocks[name] = Block(self.workdir / file, int(start), int(stop))
         return blocks
 
-    def dump(self, store: Store) -> Dump | None:
+    def dump(self, store: Store, jsonld: Path | None = None, version: str = "") -> Dump | None:
         """The store's quads as a `Dump`: its documents' graphs from the spool, the others dumped from the store
         (documents the spool lacks are spooled so); None when a graph was loaded twice in this build or the store
-        has quads in its default graph."""
+        has quads in its default graph. With the `jsonld` file the build before wrote and the `version` of the
+        JSON-LD writer, the dump says where that file holds each unchanged document's JSON-LD."""
         self.close()
         if self.repeated or not extsort.named_only(store):
             return None
@@ -73,6 +77,9 @@ class Spool:
         blocks = {name: block for name, block in self.blocks().items() if name in named}  # pruned or failed: gone
         if _garbage(blocks, self.workdir):
             blocks = self._compact(blocks)
+        written_by, noted = _read_note(self.workdir / NOTE)
+        if written_by != version or jsonld is None or not jsonld.exists():
+            noted = {}
         lacking = sorted(name for name in named.keys() - blocks.keys() if name.startswith(DOCUMENTS))
         if lacking:
             blocks |= self._spool_from(store, [named[name] for name in lacking])
@@ -81,7 +88,15 @@ class Spool:
         shutil.rmtree(directory, ignore_errors=True)
         directory.mkdir()
         blocks |= zip(others, extsort.dumping(store, [named[name] for name in others], directory), strict=True)
-        return Dump(tuple(blocks[name] for name in sorted(blocks)), named_only=True)
+        names = tuple(sorted(blocks))
+        spans = {name: span for name, (place, span) in noted.items() if place == self._place(blocks.get(name))}
+        written = tuple(Block(jsonld, *spans[name]) if jsonld and name in spans else None for name in names)
+        fragments = Fragments(names, written, self.workdir / NOTE, version)
+        return Dump(tuple(blocks[name] for name in names), named_only=True, fragments=fragments)
+
+    def _place(self, block: Block | None) -> tuple[str, int, int] | None:
+        """Where a block lies in the spool: its file (relative) and its bytes."""
+        return None if block is None else (str(block.path.relative_to(self.workdir)), block.start, block.stop)
 
     def _spool_from(self, store: Store, graphs: list) -> dict[str, Block]:
         """Dump `graphs` from the store into a directory of the spool, and index them."""
@@ -109,9 +124,51 @@ class Spool:
                     out.write(source.read(block.stop - block.start))
                 moved[name] = Block(self.workdir / "graphs.nq", start, out.tell())
                 index.write(f"{name}\tgraphs.nq\t{start}\t{out.tell()}\n")
+        written_by, noted = _read_note(self.workdir / NOTE)  # where each graph's JSON-LD lay: its block moved
+        lines = [
+            _note_line(name, self._place(moved[name]), span)
+            for name, (place, span) in noted.items()
+            if place == self._place(blocks.get(name))
+        ]
+        (fresh / NOTE).write_text(written_by + "\n" + "".join(lines), encoding="utf-8")
         shutil.rmtree(self.workdir)
         fresh.rename(self.workdir)
         return moved
+
+
+def note_jsonld(dump: Dump, spans: dict[int, tuple[int, int]]) -> None:
+    """Note where each spooled document's JSON-LD lies in the graph.jsonld just written (`spans`, by the graph's
+    place in the dump), for the next build."""
+    fragments = dump.fragments
+    assert fragments is not None
+    root = fragments.note.parent
+    with atomic_writer(fragments.note) as note:
+        note.write(f"{fragments.version}\n".encode())
+        for index, span in sorted(spans.items()):
+            name, block = fragments.names[index], dump.graphs[index]
+            if name.startswith(DOCUMENTS) and block.path.is_relative_to(root):  # not the ontology or entities graphs
+                place = (str(block.path.relative_to(root)), block.start, block.stop)
+                note.write(_note_line(name, place, span).encode())
+
+
+def _note_line(name: str, place: tuple[str, int, int] | None, span: tuple[int, int]) -> str:
+    assert place is not None
+    return "\t".join(map(str, (name, *place, *span))) + "\n"
+
+
+def _read_note(path: Path) -> tuple[str, dict[str, tuple[tuple[str, int, int], tuple[int, int]]]]:
+    """The version of the JSON-LD writer a note was made by, and where each graph's JSON-LD lay by where its block
+    lay ("" and nothing without a note)."""
+    noted = {}
+    try:
+        with path.open(encoding="utf-8") as note:
+            version = note.readline().rstrip("\n")
+            for line in note:
+                name, file, start, stop, begin, end = line.rstrip("\n").split("\t")
+                noted[name] = ((file, int(start), int(stop)), (int(begin), int(end)))
+    except FileNotFoundError:
+        return "", {}
+    return version, noted
 
 
 def _garbage(blocks: dict[str, Block], workdir: Path) -> bool:

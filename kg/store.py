@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import io
 import json
 import re
@@ -32,7 +33,7 @@ from pyoxigraph import (
 )
 from rdflib.compare import to_canonical_graph
 
-from kg import extsort
+from kg import extsort, spool
 from kg.extsort import Block, Dump, SortedDump, Statistics, sorted_dump
 from kg.files import atomic_writer, move_atomic
 from kg.rdf import PREFIXES, TYPE
@@ -270,7 +271,9 @@ def write_all(
             counting = helper.submit(_statistics_aside, dumped.triples) if helper else None
             futures += [counting] if counting else []
             for fmt, path in paths.items():
-                if fmt not in aside | LINES.keys():
+                if fmt == "jsonld" and fmt not in aside and dump.named_only:
+                    write_jsonld(dump, path)
+                elif fmt not in aside | LINES.keys():
                     with atomic_writer(path) as handle:
                         dump_sorted(dumped, handle, fmt)
             counts = counting.result() if counting else extsort.statistics(dumped.triples, Path(tmp))
@@ -292,9 +295,20 @@ def _statistics_aside(triples: Path) -> Statistics:
 
 
 def write_jsonld(dump: Dump, path: Path) -> None:
-    """Write the JSON-LD of a dump whose quads all lie in named graphs to `path`, atomically."""
+    """Write the JSON-LD of a dump whose quads all lie in named graphs to `path`, atomically; with a spool's
+    fragments, note where each graph's object lies for the next build."""
     with atomic_writer(path) as handle:
-        _jsonld_by_graph(dump, handle)
+        spans = _jsonld_by_graph(dump, handle)
+    if dump.fragments is not None:
+        spool.note_jsonld(dump, spans)
+
+
+@lru_cache(maxsize=1)
+def jsonld_version() -> str:
+    """What JSON-LD is written by: this module's code (the writer), extsort's (the sort of a graph's lines) and
+    the @context, as a digest; a graph's JSON-LD from another version is not copied."""
+    code = b"".join(path.read_bytes() for path in (Path(__file__), Path(extsort.__file__), CONTEXT_FILE))
+    return hashlib.sha256(code).hexdigest()
 
 
 def statistics(store: Store) -> Statistics:
@@ -330,23 +344,32 @@ def write_triples(triples: Path, handle: BinaryIO, fmt: str) -> None:
     serialize(parse(path=str(triples), format=RdfFormat.N_TRIPLES), handle, format=FORMATS[fmt], prefixes=PREFIXES)
 
 
-def _jsonld_by_graph(dump: Dump, handle: BinaryIO) -> None:
+def _jsonld_by_graph(dump: Dump, handle: BinaryIO) -> dict[int, tuple[int, int]]:
     """What `jsonld` writes, one named graph at a time and one node at a time, so memory holds neither the dataset
-    nor a large graph (a graph bigger than the sort buffer is sorted through files)."""
+    nor a large graph (a graph bigger than the sort buffer is sorted through files); a graph whose JSON-LD the
+    build before wrote is copied from its file. Where each graph's object lies, by its place in the dump."""
     context = jsonld_context()
     compactor = Compactor.from_context(context)
+    written = dump.fragments.written if dump.fragments else (None,) * len(dump.graphs)
     beside = dump.graphs[0].path.parent if dump.graphs else None
+    shown: list[int] = []  # the graphs written, in order: an empty one has no object
     # A directory of its own: a helper process writes JSON-LD while the build process sorts in the dump's.
     with tempfile.TemporaryDirectory(prefix=".kg-jsonld-", dir=beside) as tmp:
 
-        def graphs() -> Iterator[tuple[str, Iterator[dict]]]:
-            for block in dump.graphs:
+        def graphs() -> Iterator[Iterator[bytes]]:
+            for index, (block, span) in enumerate(zip(dump.graphs, written, strict=True)):
+                if span is not None:
+                    shown.append(index)
+                    yield _copied(span)
+                    continue
                 quads = _named_terms(extsort.sorted_block(block, Path(tmp)))
                 first = next(quads, None)
                 if first is not None:
-                    yield compactor.iri(first[3]), _nodes(chain([first], quads), compactor)
+                    shown.append(index)
+                    yield _fragment(compactor.iri(first[3]), _nodes(chain([first], quads), compactor))
 
-        _write_jsonld(handle, context, [], graphs())
+        spans = _write_jsonld(handle, context, [], graphs())
+    return dict(zip(shown, spans, strict=True))
 
 
 def _trig_by_graph(sources: list[Path], handle: BinaryIO) -> None:
@@ -478,32 +501,58 @@ def jsonld(quads: Iterable[Quad], context: dict | None = None) -> bytes:
         terms = _terms(line.decode())
         graphs.setdefault(terms[3], []).append(terms)
     default = list(_nodes(graphs.pop("", []), compactor))
-    named = ((compactor.iri(graph), _nodes(group, compactor)) for graph, group in sorted(graphs.items()))
+    named = (_fragment(compactor.iri(graph), _nodes(group, compactor)) for graph, group in sorted(graphs.items()))
     out = io.BytesIO()
     _write_jsonld(out, context, default, named)
     return out.getvalue()
 
 
 def _write_jsonld(
-    handle: BinaryIO, context: dict, default: list[dict], graphs: Iterable[tuple[str, Iterable[dict]]]
-) -> None:
+    handle: BinaryIO, context: dict, default: list[dict], graphs: Iterable[Iterable[bytes]]
+) -> list[tuple[int, int]]:
     """The document: the context indented, then one node object per line (the C JSON encoder: indenting every
-    node would take Python's encoder several times longer)."""
-    head = json.dumps({"@context": context}, ensure_ascii=False, indent=1)
-    items = [_line(node, 2) for node in default]
-    handle.write((head.removesuffix("\n}") + ',\n "@graph": [').encode())
+    node would take Python's encoder several times longer), each named graph's object given as its pieces (see
+    `_fragment`); where each graph's object lies in it."""
+    head = (json.dumps({"@context": context}, ensure_ascii=False, indent=1).removesuffix("\n}") + ',\n "@graph": [')
+    at = _write(handle, head.encode())
     first = True
-    for item in items:
-        handle.write(("\n" if first else ",\n").encode() + item)
+    for node in default:
+        at += _write(handle, (b"\n" if first else b",\n") + _line(node, 2))
         first = False
-    for name, nodes in graphs:
-        opening = "  {" + json.dumps("id") + ": " + json.dumps(name, ensure_ascii=False) + ', "@graph": ['
-        handle.write(("\n" if first else ",\n").encode() + opening.encode())
-        for number, node in enumerate(nodes):
-            handle.write((b",\n" if number else b"\n") + _line(node, 3))
-        handle.write(b"\n  ]}")
+    spans = []
+    for pieces in graphs:
+        at += _write(handle, b"\n" if first else b",\n")
+        start = at
+        for piece in pieces:
+            at += _write(handle, piece)
+        spans.append((start, at))
         first = False
     handle.write(b"\n ]\n}\n")
+    return spans
+
+
+def _write(handle: BinaryIO, data: bytes) -> int:
+    handle.write(data)
+    return len(data)
+
+
+def _fragment(name: str, nodes: Iterable[dict]) -> Iterator[bytes]:
+    """A named graph's object in the document, in pieces: its name, then a node per line."""
+    yield ("  {" + json.dumps("id") + ": " + json.dumps(name, ensure_ascii=False) + ', "@graph": [').encode()
+    for number, node in enumerate(nodes):
+        yield (b",\n" if number else b"\n") + _line(node, 3)
+    yield b"\n  ]}"
+
+
+def _copied(span: Block, piece: int = 2**20) -> Iterator[bytes]:
+    """The bytes a block spans, a piece at a time."""
+    with span.path.open("rb") as source:
+        source.seek(span.start)
+        for start in range(span.start, span.stop, piece):
+            data = source.read(min(piece, span.stop - start))
+            if not data:
+                raise ValueError(f"{span.path} ends before byte {span.stop}")
+            yield data
 
 
 def _line(node: dict, indent: int) -> bytes:

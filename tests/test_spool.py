@@ -13,7 +13,7 @@ import pytest
 from kg import extsort, pipeline, rdf, spool, store
 from kg.gazetteer import DEFAULT_PATH
 from kg.pipeline import Context, build
-from kg.vocab import doc_graph
+from kg.vocab import ENTITIES_GRAPH, ONTOLOGY_GRAPH, doc_graph
 from tests.conftest import EXAMPLES
 
 G = "https://example.org/graph/a"
@@ -51,6 +51,14 @@ def _no_document_dumped(monkeypatch: pytest.MonkeyPatch) -> list[str]:
 
     monkeypatch.setattr(extsort, "dumping", only_others)
     return dumped
+
+
+def _jsonld_written(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The graphs whose JSON-LD is written anew rather than copied from the last graph.jsonld, listed as written."""
+    written: list[str] = []
+    fragment = store._fragment
+    monkeypatch.setattr(store, "_fragment", lambda name, nodes: (written.append(name), fragment(name, nodes))[1])
+    return written
 
 
 def _outputs_show_the_store(out: Path) -> None:
@@ -108,14 +116,24 @@ def test_a_rebuild_with_new_changed_and_pruned_documents_reads_no_document_from_
     (inputs / first.name).write_text(first.read_text(encoding="utf-8") + "\nКазахстан и Китай.\n", encoding="utf-8")
     (inputs / third.name).unlink()
     _no_document_dumped(monkeypatch)
+    written = _jsonld_written(monkeypatch)
     report = build([inputs], out, ctx=ctx, progress=False, prune=True)
     monkeypatch.undo()
     assert report.documents == 2  # one new, one changed: its old graph replaced; the third pruned
     _outputs_show_the_store(out)
+    # JSON-LD written anew for the new and the changed document (the first build's JSON-LD of the first is stale),
+    # and the graphs dumped from the store.
+    assert written == [doc_graph(first.stem), doc_graph(second.stem), ENTITIES_GRAPH, ONTOLOGY_GRAPH]
     blocks = _spooled(out)
     assert sorted(blocks) == [f"<{doc_graph(path.stem)}>" for path in (first, second)]
     # The changed document's old block and the pruned one's are gone: the spool's file holds the live blocks only.
     assert sum(b.stop - b.start for b in blocks.values()) == (out / pipeline.SPOOL / "graphs.nq").stat().st_size
+    shutil.copy(third, inputs)
+    written = _jsonld_written(monkeypatch)
+    build([inputs], out, ctx=ctx, progress=False)
+    monkeypatch.undo()
+    _outputs_show_the_store(out)
+    assert written == [doc_graph(third.stem), ENTITIES_GRAPH, ONTOLOGY_GRAPH]  # the other two copied
 
 
 def test_a_store_built_without_a_spool_is_spooled_once_and_one_changed_outside_a_build_anew(
