@@ -26,6 +26,7 @@ from kg.vocab import doc_graph
 INDEX = "index.tsv"  # a line per block added: graph, file (in the spool), start, stop
 NOTE = "jsonld.tsv"  # the JSON-LD writer's version; a line per graph: graph, its block's file, start, stop, and
 # where its JSON-LD began and ended in graph.jsonld
+Noted = dict[str, tuple[tuple[str, int, int], tuple[int, int]]]  # graph → (where its block lay, its JSON-LD's span)
 DOCUMENTS = f"<{doc_graph('')}"  # how the name of every document's graph begins, in N-Quads
 
 
@@ -48,7 +49,7 @@ class Spool:
         self.added.add(name)
         start = self.graphs.tell()
         self.graphs.write(nquads)
-        self.index.write(f"{name}\t{self.path.name}\t{start}\t{start + len(nquads)}\n")  # an IRI has no raw tab
+        self.index.write(_line(name, self.path.name, start, start + len(nquads)))
 
     def close(self) -> None:
         """Close the spool's files."""
@@ -89,14 +90,20 @@ class Spool:
         directory.mkdir()
         blocks |= zip(others, extsort.dumping(store, [named[name] for name in others], directory), strict=True)
         names = tuple(sorted(blocks))
-        spans = {name: span for name, (place, span) in noted.items() if place == self._place(blocks.get(name))}
+        spans = self._unchanged(noted, blocks)
         written = tuple(Block(jsonld, *spans[name]) if jsonld and name in spans else None for name in names)
         fragments = Fragments(names, written, self.workdir / NOTE, version)
         return Dump(tuple(blocks[name] for name in names), named_only=True, fragments=fragments)
 
-    def _place(self, block: Block | None) -> tuple[str, int, int] | None:
+    def _place(self, block: Block) -> tuple[str, int, int]:
         """Where a block lies in the spool: its file (relative) and its bytes."""
-        return None if block is None else (str(block.path.relative_to(self.workdir)), block.start, block.stop)
+        return str(block.path.relative_to(self.workdir)), block.start, block.stop
+
+    def _unchanged(self, noted: Noted, blocks: dict[str, Block]) -> dict[str, tuple[int, int]]:
+        """Where the JSON-LD of each graph lay whose block lies where it lay then."""
+        return {
+            name: span for name, (place, span) in noted.items() if name in blocks and place == self._place(blocks[name])
+        }
 
     def _spool_from(self, store: Store, graphs: list) -> dict[str, Block]:
         """Dump `graphs` from the store into a directory of the spool, and index them."""
@@ -106,7 +113,7 @@ class Spool:
         blocks = dict(zip(map(str, graphs), extsort.dumping(store, graphs, directory), strict=True))
         with (self.workdir / INDEX).open("a", encoding="utf-8") as index:
             for name, block in blocks.items():
-                index.write(f"{name}\t{block.path.relative_to(self.workdir)}\t{block.start}\t{block.stop}\n")
+                index.write(_line(name, *self._place(block)))
         return blocks
 
     def _compact(self, blocks: dict[str, Block]) -> dict[str, Block]:
@@ -123,13 +130,9 @@ class Spool:
                     source.seek(block.start)
                     out.write(source.read(block.stop - block.start))
                 moved[name] = Block(self.workdir / "graphs.nq", start, out.tell())
-                index.write(f"{name}\tgraphs.nq\t{start}\t{out.tell()}\n")
+                index.write(_line(name, "graphs.nq", start, out.tell()))
         written_by, noted = _read_note(self.workdir / NOTE)  # where each graph's JSON-LD lay: its block moved
-        lines = [
-            _note_line(name, self._place(moved[name]), span)
-            for name, (place, span) in noted.items()
-            if place == self._place(blocks.get(name))
-        ]
+        lines = [_line(name, *self._place(moved[name]), *span) for name, span in self._unchanged(noted, blocks).items()]
         (fresh / NOTE).write_text(written_by + "\n" + "".join(lines), encoding="utf-8")
         shutil.rmtree(self.workdir)
         fresh.rename(self.workdir)
@@ -148,15 +151,15 @@ def note_jsonld(dump: Dump, spans: dict[int, tuple[int, int]]) -> None:
             name, block = fragments.names[index], dump.graphs[index]
             if name.startswith(DOCUMENTS) and block.path.is_relative_to(root):  # not the ontology or entities graphs
                 place = (str(block.path.relative_to(root)), block.start, block.stop)
-                note.write(_note_line(name, place, span).encode())
+                note.write(_line(name, *place, *span).encode())
 
 
-def _note_line(name: str, place: tuple[str, int, int] | None, span: tuple[int, int]) -> str:
-    assert place is not None
-    return "\t".join(map(str, (name, *place, *span))) + "\n"
+def _line(*fields: object) -> str:
+    """A line of the index or the note: an IRI has no raw tab."""
+    return "\t".join(map(str, fields)) + "\n"
 
 
-def _read_note(path: Path) -> tuple[str, dict[str, tuple[tuple[str, int, int], tuple[int, int]]]]:
+def _read_note(path: Path) -> tuple[str, Noted]:
     """The version of the JSON-LD writer a note was made by, and where each graph's JSON-LD lay by where its block
     lay ("" and nothing without a note)."""
     noted = {}
