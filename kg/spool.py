@@ -169,7 +169,7 @@ def _read_note(path: Path) -> tuple[str, Noted]:
             for line in note:
                 name, file, start, stop, begin, end = line.rstrip("\n").split("\t")
                 noted[name] = ((file, int(start), int(stop)), (int(begin), int(end)))
-    except FileNotFoundError:
+    except (OSError, ValueError):  # none, or not as a build writes it: write every graph's JSON-LD anew
         return "", {}
     return version, noted
 

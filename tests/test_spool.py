@@ -134,6 +134,14 @@ def test_a_rebuild_with_new_changed_and_pruned_documents_reads_no_document_from_
     monkeypatch.undo()
     _outputs_show_the_store(out)
     assert written == [doc_graph(third.stem), ENTITIES_GRAPH, ONTOLOGY_GRAPH]  # the other two copied
+    with (out / pipeline.SPOOL / spool.NOTE).open("a", encoding="utf-8") as note:
+        note.write("not\ta note\n")  # a note not as a build writes it: not trusted, every graph written anew
+    (inputs / third.name).write_text(third.read_text(encoding="utf-8") + "\nАстана.\n", encoding="utf-8")
+    written = _jsonld_written(monkeypatch)
+    build([inputs], out, ctx=ctx, progress=False)
+    monkeypatch.undo()
+    _outputs_show_the_store(out)
+    assert len(written) == 5
 
 
 def test_a_store_built_without_a_spool_is_spooled_once_and_one_changed_outside_a_build_anew(
