@@ -332,7 +332,7 @@ def _load(
     report: BuildReport,
     loaded: set[bytes],
     threads: int,
-    spool: Spool | None = None,
+    spool: Spool,
 ) -> None:
     """Count the outcomes, and replace each document's graph in the store with its new one, loaded from `threads`
     threads (and kept in the `spool`); entity-graph lines already `loaded` in this build are not loaded again (most
@@ -345,10 +345,9 @@ def _load(
             report.tokens += outcome.tokens
     shared = b"".join(new_lines((o.shared for o in batch), loaded))
     chunks = [o.nquads for o in batch if o.nquads] + [shared]
-    if spool is not None:
-        for outcome in batch:
-            if outcome.nquads:
-                spool.add(doc_graph(outcome.doc_id), outcome.nquads)
+    for outcome in batch:
+        if outcome.nquads:
+            spool.add(doc_graph(outcome.doc_id), outcome.nquads)
     # A failed document's old graph describes a text that is no longer the input, so it goes too.
     store.replace_graphs(stored.db, [doc_graph(o.doc_id) for o in batch], chunks, threads)
     stored.loaded(sum(map(len, chunks)))
