@@ -1,5 +1,5 @@
-"""A build into an empty store writes its files from what it loaded (the spool), byte for byte what the store would
-give; any other build dumps the store."""
+"""A build writes its files from what the builds loaded (the spool, kept from one build to the next), byte for byte
+what the store would give; the store's documents are dumped only into a spool that is missing or not trusted."""
 
 from __future__ import annotations
 
