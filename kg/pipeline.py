@@ -34,12 +34,11 @@ from kg.extract.places import located_in
 from kg.extract.sectors import SectorTagger, load_sectors, sentence_sectors
 from kg.extract.source import reported_by
 from kg.extract.statements import find_statements, statement_facts
-from kg.extsort import Dump
 from kg.files import write_atomic
 from kg.gazetteer import Gazetteer
 from kg.ingest import read_documents
 from kg.link import link, referenced_entities
-from kg.spool import Spool, discard, open_spool
+from kg.spool import Spool, discard, open_spool, spool_dump_at
 from kg.types import AnnotatedDocument, BuildReport, DocResult, Document, IngestError
 from kg.vocab import ENTITIES_GRAPH, KG, ONTOLOGY_GRAPH, doc_graph, doc_iri
 
@@ -230,9 +229,7 @@ def build(
         db.flush()
         previous = None if pending.exists() else _previous_counts(out)
         if previous is None:
-            dump = spool.dump(db, out / "graph.jsonld", store.jsonld_version())
-            write_outputs(db, out, report, started=started_at, workers=workers, dump=dump)
-            if dump is None:
+            if not write_outputs(db, out, report, started=started_at, workers=workers, spool=spool):
                 discard(out / SPOOL)
         else:
             _write_report(db, out, report, *previous, started=started_at)
@@ -385,15 +382,18 @@ def write_outputs(
     report: BuildReport,
     started: datetime | None = None,
     workers: int = 1,
-    dump: Dump | None = None,
-) -> None:
-    """Write the RDF files, the HTML graph and report.json from the store (its quads from `dump`, a build's spool,
-    if given), then void.ttl recording the build that began at `started`. With `workers` > 1, two helper processes
-    draw the page and the tables and dump the store when there is no `dump` (from a checkpoint of out/store), and
-    write JSON-LD, while this one sorts and writes the other files."""
+    spool: Spool | None = None,
+) -> bool:
+    """Write the RDF files, the HTML graph and report.json from the store (its quads from the `spool` where it
+    shows them: see `Spool.dump`), then void.ttl recording the build that began at `started`; whether the spool
+    showed them. With `workers` > 1, two helper processes take the spool's dump, draw the page and the tables and
+    dump the store when the spool cannot (from a checkpoint of out/store), and write JSON-LD, while this one sorts
+    and writes the other files."""
     from kg import viz  # pyvis and networkx are only needed here
 
     paths = {fmt: out / f"graph.{fmt}" for fmt in GRAPH_FILES}
+    jsonld = (paths["jsonld"], store.jsonld_version())
+    usable = spool is not None and not spool.repeated
     if workers > 1:
         from kg.parallel import start_output_helper
 
@@ -402,10 +402,16 @@ def write_outputs(
             store.checkpoint(db, out / VIEW) as view,
             ProcessPoolExecutor(2, mp_context=spawn, initializer=start_output_helper) as helper,
         ):
+            # Reading a large store's graph names and entities graph costs RocksDB memory (~260 MB at 100k
+            # documents): it goes with the helper.
+            if spool is not None:
+                spool.close()
+            dump = helper.submit(spool_dump_at, spool.workdir, view, *jsonld).result() if usable else None
             page = helper.submit(viz.write_files_from, view, out)
             counts = store.write_all(db, paths, helper, view, dump)
             page.result()
     else:
+        dump = spool.dump(db, *jsonld) if usable else None
         counts = store.write_all(db, paths, dump=dump)
         viz.write_files(db, out)
     report.triples = counts.triples
@@ -416,6 +422,7 @@ def write_outputs(
     from kg import dataset
 
     dataset.write(db, out, started=started, counts=counts)  # last: void.ttl describes every file written above
+    return dump is not None
 
 
 def write_report(out: Path, report: BuildReport) -> None:

@@ -60,10 +60,11 @@ class Spool:
         """The latest block of each graph spooled."""
         self.close()
         blocks: dict[str, Block] = {}
+        paths: dict[str, Path] = {}  # one per file, not per block: at 100k documents that was 50 MB
         with (self.workdir / INDEX).open(encoding="utf-8") as index:
             for line in index:
                 name, file, start, stop = line.rstrip("\n").split("\t")
-                blocks[name] = Block(self.workdir / file, int(start), int(stop))
+                blocks[name] = Block(paths.setdefault(file, self.workdir / file), int(start), int(stop))
         return blocks
 
     def dump(self, store: Store, jsonld: Path | None = None, version: str = "") -> Dump | None:
@@ -137,6 +138,12 @@ class Spool:
         shutil.rmtree(self.workdir)
         fresh.rename(self.workdir)
         return moved
+
+
+def spool_dump_at(workdir: Path, store_path: Path, jsonld: Path, version: str) -> Dump | None:
+    """`Spool.dump` of the spool in `workdir` over the on-disk store at `store_path`, opened read-only: run in a
+    helper process, the memory RocksDB takes to read a large store goes with that process."""
+    return Spool(workdir).dump(Store.read_only(str(store_path)), jsonld, version)
 
 
 def note_jsonld(dump: Dump, spans: dict[int, tuple[int, int]]) -> None:
