@@ -402,12 +402,12 @@ def write_outputs(
             store.checkpoint(db, out / VIEW) as view,
             ProcessPoolExecutor(2, mp_context=spawn, initializer=start_output_helper) as helper,
         ):
+            page = helper.submit(viz.write_files_from, view, out)
             # Reading a large store's graph names and entities graph costs RocksDB memory (~260 MB at 100k
-            # documents): it goes with the helper.
+            # documents): it goes with the other helper.
             if spool is not None:
                 spool.close()
             dump = helper.submit(spool_dump_at, spool.workdir, view, *jsonld).result() if usable else None
-            page = helper.submit(viz.write_files_from, view, out)
             counts = store.write_all(db, paths, helper, view, dump)
             page.result()
     else:
