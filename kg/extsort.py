@@ -282,22 +282,29 @@ def sorted_block(block: Block, workdir: Path, run_bytes: int = RUN_BYTES) -> Ite
     small = block.stop - block.start <= run_bytes
     unsorted, ordered = workdir / "block.nq", workdir / "block.sorted.nq"
     # The dump file is closed before the first line is handed out: the consumer may take its time.
-    with block.path.open("rb") as handle:
-        handle.seek(block.start)
-        if small:
-            data = handle.read(block.stop - block.start)
-        else:
-            with unsorted.open("wb") as out:
-                for start in range(block.start, block.stop, run_bytes):
-                    out.write(handle.read(min(run_bytes, block.stop - start)))
     if small:
+        data = b"".join(block_bytes(block, run_bytes))
         yield from sorted(set(data.splitlines(keepends=True)))
         return
+    with unsorted.open("wb") as out:
+        for piece in block_bytes(block, run_bytes):
+            out.write(piece)
     sort_lines([unsorted], ordered, workdir, run_bytes, unique=True)
     unsorted.unlink()
     with ordered.open("rb") as lines:
         yield from lines
     ordered.unlink()
+
+
+def block_bytes(block: Block, piece: int = 2**20) -> Iterator[bytes]:
+    """The bytes of a block, `piece` bytes at a time; the file is closed once the last is read."""
+    with block.path.open("rb") as source:
+        source.seek(block.start)
+        for start in range(block.start, block.stop, piece):
+            data = source.read(min(piece, block.stop - start))
+            if not data:
+                raise ValueError(f"{block.path} ends before byte {block.stop}")
+            yield data
 
 
 def c_locale() -> dict[str, str]:

@@ -127,9 +127,8 @@ class Spool:
         with (fresh / "graphs.nq").open("wb") as out, (fresh / INDEX).open("w", encoding="utf-8") as index:
             for name in sorted(blocks):
                 block, start = blocks[name], out.tell()
-                with block.path.open("rb") as source:
-                    source.seek(block.start)
-                    out.write(source.read(block.stop - block.start))
+                for piece in extsort.block_bytes(block):
+                    out.write(piece)
                 moved[name] = Block(self.workdir / "graphs.nq", start, out.tell())
                 index.write(_line(name, "graphs.nq", start, out.tell()))
         written_by, noted = _read_note(self.workdir / NOTE)  # where each graph's JSON-LD lay: its block moved

@@ -264,16 +264,16 @@ def write_all(
             dump = helper.submit(extsort.dump_graphs_at, view, Path(tmp)).result()
         elif dump is None:
             dump = extsort.dump_graphs(store, Path(tmp))
-        aside = {"jsonld"} & paths.keys() if helper and dump.named_only else set()
-        futures = [helper.submit(write_jsonld, dump, paths[fmt]) for fmt in aside if helper]
+        apart = {"jsonld"} & paths.keys() if dump.named_only else set()  # from the dump's graphs, not the sort
+        futures = [helper.submit(write_jsonld, dump, paths[fmt]) for fmt in apart] if helper else []
         try:
             dumped = extsort.sort_dump(dump, Path(tmp))
             counting = helper.submit(_statistics_aside, dumped.triples) if helper else None
             futures += [counting] if counting else []
             for fmt, path in paths.items():
-                if fmt == "jsonld" and fmt not in aside and dump.named_only:
+                if fmt in apart and not helper:
                     write_jsonld(dump, path)
-                elif fmt not in aside | LINES.keys():
+                elif fmt not in apart | LINES.keys():
                     with atomic_writer(path) as handle:
                         dump_sorted(dumped, handle, fmt)
             counts = counting.result() if counting else extsort.statistics(dumped.triples, Path(tmp))
@@ -360,7 +360,7 @@ def _jsonld_by_graph(dump: Dump, handle: BinaryIO) -> dict[int, tuple[int, int]]
             for index, (block, span) in enumerate(zip(dump.graphs, written, strict=True)):
                 if span is not None:
                     shown.append(index)
-                    yield _copied(span)
+                    yield extsort.block_bytes(span)
                     continue
                 quads = _named_terms(extsort.sorted_block(block, Path(tmp)))
                 first = next(quads, None)
@@ -542,17 +542,6 @@ def _fragment(name: str, nodes: Iterable[dict]) -> Iterator[bytes]:
     for number, node in enumerate(nodes):
         yield (b",\n" if number else b"\n") + _line(node, 3)
     yield b"\n  ]}"
-
-
-def _copied(span: Block, piece: int = 2**20) -> Iterator[bytes]:
-    """The bytes a block spans, a piece at a time."""
-    with span.path.open("rb") as source:
-        source.seek(span.start)
-        for start in range(span.start, span.stop, piece):
-            data = source.read(min(piece, span.stop - start))
-            if not data:
-                raise ValueError(f"{span.path} ends before byte {span.stop}")
-            yield data
 
 
 def _line(node: dict, indent: int) -> bytes:
