@@ -5,9 +5,7 @@ from __future__ import annotations
 import hashlib
 import io
 import json
-import os
 import re
-import resource
 import shutil
 import tempfile
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -55,48 +53,20 @@ FORMATS = {
 DATASET_FORMATS = {"nq", "trig", "jsonld"}
 LINES = {"nq": "quads", "nt": "triples"}  # formats whose sorted dump file is the serialization itself
 REOPEN_BYTES = 512 * 2**20  # N-Quads loaded between two openings of a build's store (~2M quads)
-# The table files a build's store keeps open once reopened: each holds its index in memory (~3 MB per 1M quads in
-# all), which grew with the store (bench/results.md).
-OPEN_FILES = 64
 
 
-def open_store(path: Path | None = None, open_files: int | None = None) -> Store:
-    """An on-disk store at `path` (created if missing), or an in-memory one; `open_files` caps the table files
-    RocksDB keeps open, each with its index in memory (the default: as many as the process may open)."""
+def open_store(path: Path | None = None) -> Store:
+    """An on-disk store at `path` (created if missing), or an in-memory one."""
     if path is None:
         return Store()
     path.mkdir(parents=True, exist_ok=True)
-    with _file_limit(open_files):
-        return Store(str(path))
-
-
-@contextmanager
-def _file_limit(open_files: int | None) -> Iterator[None]:
-    """While a store opens: Oxigraph has RocksDB keep open as many table files as the process may open, less 48
-    for its other files, and pyoxigraph has no option for it, so the soft limit on open files is lowered to say
-    it and restored once the store is open (RocksDB keeps the number it read)."""
-    if open_files is None:
-        yield
-        return
-    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
-    # Meanwhile, a file is opened only while a descriptor below the limit is free: leave room over those in use.
-    limit = max(open_files + 48, len(os.listdir("/proc/self/fd")) + 64)
-    if limit >= soft:
-        yield
-        return
-    resource.setrlimit(resource.RLIMIT_NOFILE, (limit, hard))
-    try:
-        yield
-    finally:
-        resource.setrlimit(resource.RLIMIT_NOFILE, (soft, hard))
+    return Store(str(path))
 
 
 class Reopening:
     """An on-disk store that is closed and opened again after every `every` bytes of N-Quads loaded into it: RocksDB
     keeps what it has read of each of the store's files (~5 MB per 1M quads loaded) until the store closes, and
-    opening it again takes ~20 ms (bench/results.md). Reopened, it keeps at most `OPEN_FILES` table files open, so
-    that their indexes do not grow with the store; opened first, as many as it likes: a build that loads little
-    (a rebuild) looks every document up, ~20× faster with every file open."""
+    opening it again takes ~20 ms (bench/results.md)."""
 
     def __init__(self, path: Path, every: int | None = None) -> None:
         self.path, self.every, self.since = path, every or REOPEN_BYTES, 0
@@ -112,7 +82,7 @@ class Reopening:
         """Close the store and open it again; whoever else holds the old one keeps it open, and this fails on its
         lock."""
         self.db = None
-        self.db, self.since = open_store(self.path, OPEN_FILES), 0
+        self.db, self.since = open_store(self.path), 0
 
 
 @contextmanager

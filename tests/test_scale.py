@@ -82,43 +82,14 @@ def test_a_store_reopened_after_every_load_builds_the_same(
 ) -> None:
     """RocksDB gives back what it read of the store's files only when the store closes, so the build reopens it."""
     opened = []
-    open_store = store.open_store
-    monkeypatch.setattr(store, "open_store", lambda *args: (opened.append(args), open_store(*args))[1])
+    monkeypatch.setattr(store, "open_store", lambda path: (opened.append(path), pyoxigraph.Store(str(path)))[1])
     monkeypatch.setattr(store, "REOPEN_BYTES", 1)
     monkeypatch.setattr(pipeline, "BATCH", 2)
     report = build([EXAMPLES], tmp_path, ctx=ctx, progress=False)
     assert report.documents == 7 and report.failed == 0
-    # Opened with every file open, reopened with OPEN_FILES after each of the 4 loads and once more before the
-    # output phase.
-    assert opened == [(tmp_path / "store",)] + [(tmp_path / "store", store.OPEN_FILES)] * 5
+    # Opened, reopened after each of the 4 loads, and once more before the output phase.
+    assert opened == [tmp_path / "store"] * 6
     _same_files(tmp_path, examples_build, OUTPUTS)
-
-
-def test_a_store_opened_with_few_open_files_keeps_so_many_and_leaves_the_process_its_limit(tmp_path: Path) -> None:
-    # In a process of its own: this one holds hundreds of files open, which the limit must leave room for.
-    script = f"""
-import resource
-from pathlib import Path
-from pyoxigraph import NamedNode, Quad
-from kg import store
-limit = resource.getrlimit(resource.RLIMIT_NOFILE)
-db = store.open_store(Path({str(tmp_path / "capped")!r}), 64)
-assert resource.getrlimit(resource.RLIMIT_NOFILE) == limit
-db.add(Quad(*(NamedNode(f"http://example.org/{{name}}") for name in "spo")))
-assert len(db) == 1
-store.open_store(Path({str(tmp_path / "free")!r}))
-print(min(limit))
-"""
-    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True, cwd=ROOT)
-    # RocksDB writes the options it runs with beside the store: 48 files less than the process may open unless capped.
-    assert _open_files(tmp_path / "capped") == {"64"}
-    assert _open_files(tmp_path / "free") == {str(int(done.stdout) - 48)}
-
-
-def _open_files(path: Path) -> set[str]:
-    """The max_open_files of a RocksDB store's options files."""
-    lines = (line.strip() for options in path.glob("OPTIONS-*") for line in options.read_text().splitlines())
-    return {line.split("=")[1] for line in lines if line.startswith("max_open_files=")}
 
 
 def test_a_store_reopened_while_someone_holds_it_fails_on_its_lock(tmp_path: Path) -> None:
