@@ -393,7 +393,6 @@ def write_outputs(
 
     paths = {fmt: out / f"graph.{fmt}" for fmt in GRAPH_FILES}
     jsonld = (paths["jsonld"], store.jsonld_version())
-    usable = spool is not None and not spool.repeated
     if workers > 1:
         from kg.parallel import start_output_helper
 
@@ -405,13 +404,14 @@ def write_outputs(
             page = helper.submit(viz.write_files_from, view, out)
             # Reading a large store's graph names and entities graph costs RocksDB memory (~260 MB at 100k
             # documents): it goes with the other helper.
+            dump = None
             if spool is not None:
                 spool.close()
-            dump = helper.submit(spool_dump_at, spool.workdir, view, *jsonld).result() if usable else None
+                dump = helper.submit(spool_dump_at, spool.workdir, view, *jsonld).result()
             counts = store.write_all(db, paths, helper, view, dump)
             page.result()
     else:
-        dump = spool.dump(db, *jsonld) if usable else None
+        dump = spool.dump(db, *jsonld) if spool is not None else None
         counts = store.write_all(db, paths, dump=dump)
         viz.write_files(db, out)
     report.triples = counts.triples

@@ -39,14 +39,12 @@ class Spool:
         workdir.mkdir(parents=True, exist_ok=True)
         self.workdir, self.path = workdir, workdir / "graphs.nq"
         self.graphs, self.index = self.path.open("ab"), (workdir / INDEX).open("a", encoding="utf-8")
-        self.added: set[str] = set()  # the graphs added by this build
-        self.repeated = False
 
     def add(self, graph: str, nquads: bytes) -> None:
-        """Keep the N-Quads a document's graph was loaded from."""
+        """Keep the N-Quads a document's graph was loaded from; they supersede what was kept of it before, as their
+        load replaced its graph in the store (a build never loads a graph twice at once: ids are unique within
+        one, `ingest.read_documents`)."""
         name = f"<{graph}>"
-        self.repeated |= name in self.added  # loaded twice in one build, the store holds both: not a block's lines
-        self.added.add(name)
         start = self.graphs.tell()
         self.graphs.write(nquads)
         self.index.write(_line(name, self.path.name, start, start + len(nquads)))
@@ -69,11 +67,11 @@ class Spool:
 
     def dump(self, store: Store, jsonld: Path | None = None, version: str = "") -> Dump | None:
         """The store's quads as a `Dump`: its documents' graphs from the spool, the others dumped from the store
-        (documents the spool lacks are spooled so); None when a graph was loaded twice in this build or the store
-        has quads in its default graph. With the `jsonld` file the build before wrote and the `version` of the
-        JSON-LD writer, the dump says where that file holds each unchanged document's JSON-LD."""
+        (documents the spool lacks are spooled so); None when the store has quads in its default graph. With the
+        `jsonld` file the build before wrote and the `version` of the JSON-LD writer, the dump says where that file
+        holds each unchanged document's JSON-LD."""
         self.close()
-        if self.repeated or not extsort.named_only(store):
+        if not extsort.named_only(store):
             return None
         named = {str(graph): graph for graph in store.named_graphs()}
         blocks = {name: block for name, block in self.blocks().items() if name in named}  # pruned or failed: gone
