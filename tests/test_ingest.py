@@ -386,6 +386,15 @@ def test_duplicate_ids_are_errors_naming_both_sources(tmp_path):
     assert [(doc.id, doc.title) for doc in documents(items)] == [("a", "Первая"), ("x", "")]
 
 
+def test_a_duplicate_read_from_a_path_that_is_not_utf8_names_both_sources(tmp_path):
+    folder = Path(os.fsdecode(os.fsencode(tmp_path) + b"/caf\xe9"))  # a lone surrogate in the path
+    folder.mkdir()
+    feed = folder / "feed.jsonl"
+    feed.write_text('{"id": "x", "text": "Один"}\n{"id": "x", "text": "Два"}\n', encoding="utf-8")
+    line1, line2 = f"{feed.as_posix()}#L1", f"{feed.as_posix()}#L2"
+    assert errors(read(folder)) == [IngestError(line2, f"{line2}: duplicate id 'x', already used by {line1}")]
+
+
 def test_stdin_is_read_once():
     items = read("-", "-", stdin=io.StringIO("Текст"))
     assert [type(item).__name__ for item in items] == ["Document", "IngestError"]
