@@ -67,7 +67,7 @@ def read_documents(
     """Yield a Document or an IngestError for every input, in order; ids are unique within one call."""
     # Each id and where it was first read go to a temporary SQLite table on disk, not a dict: memory then does not
     # grow with the documents (a dict held 19 MB at 100k; the table ~2 µs a document, 14 MB of RSS at 1M).
-    # The generator may be resumed from another thread (a pool's task feeder), never from two at once.
+    # A caller may go on reading from another thread than it began in; a generator runs in one at a time.
     with closing(sqlite3.connect("", check_same_thread=False)) as first_use:
         first_use.execute("CREATE TABLE first_use (id BLOB PRIMARY KEY, origin BLOB NOT NULL) WITHOUT ROWID")
         for origin, item in read_inputs(paths, stdin):
