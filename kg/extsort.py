@@ -97,7 +97,7 @@ def sort_dump(dump: Dump, workdir: Path, run_bytes: int = RUN_BYTES) -> SortedDu
     """Sort a dump's quads into a file in `workdir`, each once (a spool's graphs may repeat a line, as the quads a
     document is loaded from do)."""
     quads = workdir / "quads.nq"
-    sort_blocks(dump.graphs, quads, workdir, run_bytes)
+    sort_lines(dump.paths, quads, workdir, run_bytes, unique=True)
     return SortedDump(quads, dump, workdir)
 
 
@@ -330,45 +330,6 @@ def sort_lines(
         raise OSError("kg writes its sorted files with GNU sort (coreutils), and `sort` is not on PATH") from error
     if done.returncode:
         raise OSError(f"sorting {', '.join(map(str, sources))} failed: {done.stderr.decode(errors='replace').strip()}")
-
-
-def sort_blocks(blocks: Iterable[Block], target: Path, workdir: Path, run_bytes: int = RUN_BYTES) -> None:
-    """Sort the lines of `blocks` by their bytes into `target`, once each: their files whole when they hold nothing
-    else, else the blocks' bytes fed to GNU sort (a spool's file keeps blocks that later ones superseded)."""
-    ranges = _ranges(blocks)
-    if all(start == 0 and stop == path.stat().st_size for path, start, stop in ranges):
-        sort_lines(sorted({path for path, _, _ in ranges}), target, workdir, run_bytes, unique=True)
-        return
-    command = [*sort_command(workdir, run_bytes, unique=True), f"--output={target}"]
-    with subprocess.Popen(command, env=c_locale(), stdin=subprocess.PIPE, stderr=subprocess.PIPE) as sorting:
-        assert sorting.stdin is not None and sorting.stderr is not None
-        with sorting.stdin as feed:
-            for path, start, stop in ranges:
-                _send(path, start, stop, feed.fileno())
-        error = sorting.stderr.read()
-    if sorting.returncode:
-        raise OSError(f"sorting the blocks of {ranges[0][0]} failed: {error.decode(errors='replace').strip()}")
-
-
-def _ranges(blocks: Iterable[Block]) -> list[tuple[Path, int, int]]:
-    """Where the blocks lie, in the order of their files and bytes, blocks that touch joined."""
-    ranges: list[tuple[Path, int, int]] = []
-    for block in sorted(blocks, key=lambda block: (block.path, block.start)):
-        if ranges and ranges[-1][0] == block.path and ranges[-1][2] == block.start:
-            ranges[-1] = (block.path, ranges[-1][1], block.stop)
-        elif block.stop > block.start:
-            ranges.append((block.path, block.start, block.stop))
-    return ranges
-
-
-def _send(path: Path, start: int, stop: int, out: int) -> None:
-    """Copy bytes `start` to `stop` of a file into the file descriptor `out`, in the kernel."""
-    with path.open("rb") as source:
-        while start < stop:
-            sent = os.sendfile(out, source.fileno(), start, stop - start)
-            if not sent:
-                raise ValueError(f"{path} ends before byte {stop}")
-            start += sent
 
 
 def triple_lines(quad_lines: Iterable[bytes]) -> Iterator[bytes]:

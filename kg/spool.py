@@ -28,9 +28,6 @@ NOTE = "jsonld.tsv"  # the JSON-LD writer's version; a line per graph: graph, it
 # where its JSON-LD began and ended in graph.jsonld
 Noted = dict[str, tuple[tuple[str, int, int], tuple[int, int]]]  # graph → (where its block lay, its JSON-LD's span)
 DOCUMENTS = f"<{doc_graph('')}"  # how the name of every document's graph begins, in N-Quads
-# The share of the spool's bytes that superseded blocks may take before the live ones are rewritten into one file:
-# until then the sort is fed the live blocks alone (at 100k documents the spool is ~9 GB, its rewrite ~60 s).
-GARBAGE = 0.25
 
 
 class Spool:
@@ -120,7 +117,7 @@ class Spool:
 
     def _compact(self, blocks: dict[str, Block]) -> dict[str, Block]:
         """Rewrite the live blocks into one file, without the superseded ones (a changed, failed or pruned
-        document's), so that the spool does not grow with every change."""
+        document's), so that the spool's files hold nothing else: the sort reads them whole."""
         fresh = self.workdir.with_name(self.workdir.name + ".new")
         shutil.rmtree(fresh, ignore_errors=True)
         fresh.mkdir()
@@ -182,11 +179,12 @@ def _read_note(path: Path) -> tuple[str, Noted]:
 
 
 def _garbage(blocks: dict[str, Block], workdir: Path) -> bool:
-    """Whether more than `GARBAGE` of the bytes in the spool's files lie in no live block."""
-    files = [path for path in [workdir / "graphs.nq", *workdir.glob("dump-*/*")] if path.exists()]
-    total = sum(path.stat().st_size for path in files)
-    live = sum(block.stop - block.start for block in blocks.values())
-    return total - live > GARBAGE * total
+    """Whether the spool's files hold bytes that no live block does."""
+    held: dict[Path, int] = dict.fromkeys(workdir.glob("dump-*/*"), 0)
+    held.setdefault(workdir / "graphs.nq", 0)
+    for block in blocks.values():
+        held[block.path] = held.get(block.path, 0) + block.stop - block.start
+    return any(path.stat().st_size != size for path, size in held.items() if path.exists())
 
 
 def open_spool(workdir: Path, kept: bool) -> Spool:

@@ -200,40 +200,6 @@ def test_a_graph_spooled_again_is_its_later_block(tmp_path: Path) -> None:
     assert (tmp_path / "spool" / "graphs.nq").read_bytes() == LINES  # the superseded block is gone
 
 
-def test_superseded_blocks_stay_in_the_spool_unsorted_until_they_are_a_quarter_of_it(tmp_path: Path) -> None:
-    db, kept = pyoxigraph.Store(), spool.Spool(tmp_path / "spool")
-    live = {name: _graph_lines(name, "ab") for name in "abcdefgh"}
-    kept.add(_graph("a"), _graph_lines("a", "s"))  # the first version of a, superseded below
-    for name, lines in live.items():
-        kept.add(_graph(name), lines)
-    store.load_nquads(db, list(live.values()))
-    dump = kept.dump(db)
-    assert dump is not None
-    assert b'"s"' in (tmp_path / "spool" / "graphs.nq").read_bytes()  # 1 line in 17: left where it is
-    assert extsort.sort_dump(dump, tmp_path).quads.read_bytes() == _sorted(db)  # and not sorted
-    kept = spool.Spool(tmp_path / "spool")
-    for name in "bcd":  # 7 superseded lines in 23: the live blocks are rewritten
-        live[name] = _graph_lines(name, "xy")
-        kept.add(_graph(name), live[name])
-    db = pyoxigraph.Store()
-    store.load_nquads(db, list(live.values()))
-    dump = kept.dump(db)
-    assert dump is not None
-    assert (tmp_path / "spool" / "graphs.nq").read_bytes() == b"".join(live[name] for name in sorted(live))
-    assert extsort.sort_dump(dump, tmp_path).quads.read_bytes() == _sorted(db)
-
-
-def _graph(name: str) -> str:
-    return f"https://example.org/graph/{name}"
-
-
-def _graph_lines(name: str, values: str) -> bytes:
-    return b"".join(
-        f'<https://example.org/{name}> <https://example.org/p> "{value}" <{_graph(name)}> .\n'.encode()
-        for value in values
-    )
-
-
 def test_a_line_spooled_twice_is_written_once(tmp_path: Path) -> None:
     db = pyoxigraph.Store()
     kept = spool.Spool(tmp_path / "spool")
