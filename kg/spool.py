@@ -94,14 +94,12 @@ class Spool:
         fragments = Fragments(names, written, self.workdir / NOTE, version)
         return Dump(tuple(blocks[name] for name in names), named_only=True, fragments=fragments)
 
-    def _place(self, block: Block) -> tuple[str, int, int]:
-        """Where a block lies in the spool: its file (relative) and its bytes."""
-        return str(block.path.relative_to(self.workdir)), block.start, block.stop
-
     def _unchanged(self, noted: Noted, blocks: dict[str, Block]) -> dict[str, tuple[int, int]]:
         """Where the JSON-LD of each graph lay whose block lies where it lay then."""
         return {
-            name: span for name, (place, span) in noted.items() if name in blocks and place == self._place(blocks[name])
+            name: span
+            for name, (place, span) in noted.items()
+            if name in blocks and place == _place(self.workdir, blocks[name])
         }
 
     def _spool_from(self, store: Store, graphs: list) -> dict[str, Block]:
@@ -112,7 +110,7 @@ class Spool:
         blocks = dict(zip(map(str, graphs), extsort.dumping(store, graphs, directory), strict=True))
         with (self.workdir / INDEX).open("a", encoding="utf-8") as index:
             for name, block in blocks.items():
-                index.write(_line(name, *self._place(block)))
+                index.write(_line(name, *_place(self.workdir, block)))
         return blocks
 
     def _compact(self, blocks: dict[str, Block]) -> dict[str, Block]:
@@ -130,7 +128,8 @@ class Spool:
                 moved[name] = Block(self.workdir / "graphs.nq", start, out.tell())
                 index.write(_line(name, "graphs.nq", start, out.tell()))
         written_by, noted = _read_note(self.workdir / NOTE)  # where each graph's JSON-LD lay: its block moved
-        lines = [_line(name, *self._place(moved[name]), *span) for name, span in self._unchanged(noted, blocks).items()]
+        unchanged = self._unchanged(noted, blocks)
+        lines = [_line(name, *_place(self.workdir, moved[name]), *span) for name, span in unchanged.items()]
         (fresh / NOTE).write_text(written_by + "\n" + "".join(lines), encoding="utf-8")
         shutil.rmtree(self.workdir)
         fresh.rename(self.workdir)
@@ -154,8 +153,12 @@ def note_jsonld(dump: Dump, spans: dict[int, tuple[int, int]]) -> None:
         for index, span in sorted(spans.items()):
             name, block = fragments.names[index], dump.graphs[index]
             if name.startswith(DOCUMENTS) and block.path.is_relative_to(root):  # not the ontology or entities graphs
-                place = (str(block.path.relative_to(root)), block.start, block.stop)
-                note.write(_line(name, *place, *span).encode())
+                note.write(_line(name, *_place(root, block), *span).encode())
+
+
+def _place(workdir: Path, block: Block) -> tuple[str, int, int]:
+    """Where a block lies in the spool in `workdir`: its file (relative) and its bytes."""
+    return str(block.path.relative_to(workdir)), block.start, block.stop
 
 
 def _line(*fields: object) -> str:
