@@ -12,6 +12,7 @@ import hashlib
 import tempfile
 from collections import defaultdict
 from collections.abc import Iterator
+from contextlib import closing
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from importlib.metadata import PackageNotFoundError, version
@@ -22,6 +23,7 @@ from pyoxigraph import BlankNode, Literal, NamedNode, Quad, RdfFormat, Store, Tr
 from kg import extsort, store
 from kg.extsort import Statistics
 from kg.files import atomic_writer
+from kg.ledger import Ledger
 from kg.rdf import PREFIXES
 from kg.store import query
 from kg.vocab import BASE, ID, KG
@@ -95,7 +97,7 @@ def write(
     path = out / VOID_FILE
     with tempfile.TemporaryDirectory(prefix=".kg-void-", dir=out) as tmp:
         lines, ordered, turtle = Path(tmp) / "lines.nt", Path(tmp) / "sorted.nt", Path(tmp) / "void.ttl"
-        with lines.open("wb") as handle:
+        with lines.open("wb") as handle, closing(last.hashes):
             handle.writelines(f"{triple} .\n".encode() for triple in triples)
         extsort.sort_lines([lines], ordered, Path(tmp))
         serialize(parse(path=str(ordered), format=RdfFormat.N_TRIPLES), str(turtle), format=RdfFormat.TURTLE,
@@ -120,31 +122,29 @@ def _parsed(path: Path) -> Iterator[Quad]:
 class Recorded:
     """What the last description (void.ttl) of an output directory recorded, and when it was written."""
 
-    hashes: dict[str, str]  # document IRI → content hash
+    hashes: Ledger  # document IRI → content hash
     counts: Statistics | None
     checksums: dict[str, tuple[int, str]]  # file name → (byte size, sha256)
     written_ns: int  # its modification time: a file of that size not modified since keeps its recorded sha256
 
 
-NOTHING_RECORDED = Recorded({}, None, {}, 0)
-
-
 def recorded(path: Path) -> Recorded:
     """The last description at `path`; an empty one when there is none or it cannot be read, so that every
     document counts as processed and everything is counted anew. Of the triples naming documents, only their
-    hashes are kept."""
-    hashes: dict[str, str] = {}
+    hashes are kept, in a ledger on disk (at 100k documents a dict of them held 26 MB)."""
+    hashes = Ledger()
     values: dict[tuple[object, str], list] = defaultdict(list)  # (subject, property) → its objects
     try:
         written = path.stat().st_mtime_ns
         for quad in _parsed(path):
             predicate = quad.predicate.value
             if predicate == CONTENT_HASH:
-                hashes[quad.subject.value] = quad.object.value
+                hashes.add(quad.subject.value, quad.object.value)
             elif predicate not in PER_DOCUMENT:
                 values[(quad.subject, predicate)].append(quad.object)
     except (OSError, SyntaxError):
-        return NOTHING_RECORDED
+        hashes.close()
+        return Recorded(Ledger(), None, {}, 0)
     checksums = {}
     for file in values[(NamedNode(DATASET), DCAT + "distribution")]:
         names, sizes = values[(file, DCTERMS + "title")], values[(file, DCAT + "byteSize")]
@@ -168,14 +168,13 @@ def _counts(values: dict[tuple[object, str], list]) -> Statistics | None:
 
 
 def describe(
-    db: Store, out: Path, *, started: datetime | None, ended: datetime, previous: Recorded | None = None,
+    db: Store, out: Path, *, started: datetime | None, ended: datetime, previous: Recorded,
     counts: Statistics | None = None,
 ) -> Iterator[Triple]:
     """Every triple of the description of the dataset built in `out` (file IRIs absolute under `out`), unsorted;
     `previous` holds the document hashes the last description recorded."""
     dataset = NamedNode(DATASET)
     build = NamedNode(f"{ID}build/{ended:%Y%m%dT%H%M%SZ}")
-    previous = previous or NOTHING_RECORDED
     counts = counts or store.statistics(db)
     yield from _dataset(dataset, ended)
     yield Triple(dataset, _n(PROV, "wasGeneratedBy"), build)
@@ -329,7 +328,7 @@ def _sha256(path: Path) -> str:
 
 def _build(
     db: Store, dataset: NamedNode, build: NamedNode, started: datetime | None, ended: datetime,
-    previous: dict[str, str],
+    previous: Ledger,
 ) -> Iterator[Triple]:
     """The build as a prov:Activity: the software that ran it, when, and the documents it read. The dataset is
     derived from every document in the store; a build uses only those it processed: new ones and changed ones.

@@ -26,10 +26,9 @@ import hashlib
 import json
 import os
 import re
-import sqlite3
 import sys
 from collections.abc import Iterable, Iterator, Sequence
-from contextlib import closing
+from contextlib import closing, nullcontext
 from itertools import chain
 from pathlib import Path, PurePosixPath
 from typing import TextIO
@@ -37,6 +36,7 @@ from typing import TextIO
 import trafilatura
 from slugify import slugify
 
+from kg.ledger import Ledger
 from kg.types import Document, IngestError
 
 TEXT_SUFFIXES = (".txt", ".md")
@@ -62,31 +62,18 @@ class BadInput(ValueError):
 
 
 def read_documents(
-    paths: Sequence[str | Path], stdin: TextIO | None = None
+    paths: Sequence[str | Path], stdin: TextIO | None = None, read: Ledger | None = None
 ) -> Iterator[Document | IngestError]:
-    """Yield a Document or an IngestError for every input, in order; ids are unique within one call."""
-    # Each id and where it was first read go to a temporary SQLite table on disk, not a dict: memory then does not
-    # grow with the documents (a dict held 19 MB at 100k; the table ~2 µs a document, 14 MB of RSS at 1M).
-    # A caller may go on reading from another thread than it began in; a generator runs in one at a time.
-    with closing(sqlite3.connect("", check_same_thread=False)) as first_use:
-        first_use.execute("CREATE TABLE first_use (id BLOB PRIMARY KEY, origin BLOB NOT NULL) WITHOUT ROWID")
+    """Yield a Document or an IngestError for every input, in order; ids are unique within one call. Each id read
+    is recorded in `read` with where it was read (in a ledger of the call's own if none is given)."""
+    with closing(Ledger()) if read is None else nullcontext(read) as ledger:
         for origin, item in read_inputs(paths, stdin):
             if isinstance(item, Document):
-                first = _earlier_use(first_use, item.id, origin)
+                first = ledger.add(item.id, origin)
                 if first is not None:
                     yield IngestError(origin, f"{origin}: duplicate id {item.id!r}, already used by {first}")
                     continue
             yield item
-
-
-def _earlier_use(table: sqlite3.Connection, doc_id: str, origin: str) -> str | None:
-    """Where `doc_id` was read before, or None, when it is recorded as read at `origin`."""
-    # As bytes: a path's undecodable bytes are lone surrogates, which SQLite's text would refuse.
-    key, at = (text.encode("utf-8", "surrogatepass") for text in (doc_id, origin))
-    if table.execute("INSERT OR IGNORE INTO first_use VALUES (?, ?)", (key, at)).rowcount:
-        return None
-    (first,) = table.execute("SELECT origin FROM first_use WHERE id = ?", (key,)).fetchone()
-    return first.decode("utf-8", "surrogatepass")
 
 
 def read_inputs(paths: Sequence[str | Path], stdin: TextIO | None = None) -> Iterator[Item]:

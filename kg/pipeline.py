@@ -37,6 +37,7 @@ from kg.extract.statements import find_statements, statement_facts
 from kg.files import write_atomic
 from kg.gazetteer import Gazetteer
 from kg.ingest import read_documents
+from kg.ledger import Ledger
 from kg.link import link, referenced_entities
 from kg.spool import Spool, discard, open_spool, spool_dump_at
 from kg.types import AnnotatedDocument, BuildReport, DocResult, Document, IngestError
@@ -201,27 +202,26 @@ def build(
     export.unstamp(out)
     stored = store.Reopening(out / "store")
     # The store is not passed in: `stored` closes and reopens it, which a reference held elsewhere would stop.
-    with closing(open_spool(out / SPOOL, kept)) as spool:
+    with closing(open_spool(out / SPOOL, kept)) as spool, closing(Ledger()) as read:
         pending = out / PENDING
         if _load_ontology(stored.db):
             pending.touch()
-        seen: set[str] | None = set() if prune else None
         replaced: list[str] = []
         loaded: set[bytes] = set()
-        items = _progress(read_documents(paths, stdin=stdin), progress)
+        items = _progress(read_documents(paths, stdin=stdin, read=read), progress)
         # A pool's workers keep every core busy, and one loading thread keeps up with them; a second one only
         # doubles the files each load adds to the store, which RocksDB then compacts on those cores and the final
         # dump reads more slowly (bench/results.md). A batch short of BATCH is the last, loaded once the workers
         # are done.
         threads = 1 if workers > 1 and not dask else 2
-        with closing(_outcomes(_changed(items, stored, report, seen, replaced), ctx, workers, dask)) as outcomes:
+        with closing(_outcomes(_changed(items, stored, report, replaced), ctx, workers, dask)) as outcomes:
             for batch in batches(outcomes, BATCH):
                 pending.touch()
                 _load(stored, batch, report, loaded, threads if len(batch) == BATCH else 2, spool)
         stored.reopen()  # what the loads had RocksDB read goes before the output phase reads the whole store
         db = stored.db
         del stored
-        if seen is not None and _prune(db, seen, progress):
+        if prune and _prune(db, read, progress):
             pending.touch()
             replaced.append("")
         if replaced:
@@ -274,7 +274,6 @@ def _changed(
     items: Iterable[Document | IngestError],
     stored: store.Reopening,
     report: BuildReport,
-    seen: set[str] | None,
     replaced: list[str],
 ) -> Iterator[Document]:
     """The documents to (re)build; ingest errors and unchanged documents are counted in the report, and the ids
@@ -283,8 +282,6 @@ def _changed(
         if isinstance(item, IngestError):
             _fail(report, item)
             continue
-        if seen is not None:
-            seen.add(item.id)
         built = _built(stored.db, item)
         if built:
             report.skipped += 1
@@ -365,7 +362,7 @@ def new_lines(lines: Iterable[frozenset[bytes]], loaded: set[bytes], limit: int 
     return new
 
 
-def _prune(db: store.Store, keep: set[str], verbose: bool) -> int:
+def _prune(db: store.Store, keep: Ledger, verbose: bool) -> int:
     """Drop the graphs of documents whose ids are not in `keep`; how many."""
     prefix = doc_graph("")
     stale = [

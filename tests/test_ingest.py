@@ -15,6 +15,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from kg.ingest import read_documents, safe_id, slug, text_id
+from kg.ledger import Ledger
 from kg.types import Document, IngestError
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -384,6 +385,17 @@ def test_duplicate_ids_are_errors_naming_both_sources(tmp_path):
         IngestError(line2, f"{line2}: duplicate id 'x', already used by {line1}"),
     ]
     assert [(doc.id, doc.title) for doc in documents(items)] == [("a", "Первая"), ("x", "")]
+
+
+def test_the_ids_read_are_recorded_in_the_callers_ledger_with_where_they_were_read(tmp_path):
+    feed = tmp_path / "feed.jsonl"
+    feed.write_text('{"id": "x", "text": "Один"}\n{"id": "x", "text": "Два"}\n{"id": "y", "text": "Три"}\n')
+    read_ids = Ledger()
+    items = list(read_documents([str(feed)], read=read_ids))
+    assert [doc.id for doc in documents(items)] == ["x", "y"]
+    assert read_ids.get("x") == f"{feed.as_posix()}#L1"  # the first, not the duplicate
+    assert read_ids.get("y") == f"{feed.as_posix()}#L3"
+    assert "z" not in read_ids
 
 
 def test_a_duplicate_read_from_a_path_that_is_not_utf8_names_both_sources(tmp_path):
