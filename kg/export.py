@@ -83,4 +83,4 @@ def _from_files(db: Store, out: Path, fmt: str, handle: BinaryIO) -> None:
             shutil.copyfileobj(lines, handle)
         return
     with tempfile.TemporaryDirectory(prefix="kg-export-") as tmp:
-        store.dump_sorted(SortedDump(out / "graph.nq", Dump((), named_only(db)), Path(tmp)), handle, fmt)
+        store.dump_sorted(SortedDump(out / "graph.nq", Dump(None, (), named_only(db)), Path(tmp)), handle, fmt)

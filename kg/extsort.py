@@ -11,7 +11,7 @@ import os
 import shlex
 import subprocess
 from collections import Counter
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -37,28 +37,48 @@ class Block:
 
 @dataclass(frozen=True)
 class Fragments:
-    """Where the build before wrote the JSON-LD of a dump's graphs, and where this build notes where it writes it:
-    a document's JSON-LD depends on its lines alone, so an unchanged one is copied, not written anew."""
+    """Where the build before wrote the JSON-LD of a dump's graphs (the listing says where each one lies in it), and
+    where this build notes where it writes it: a document's JSON-LD depends on its lines alone, so an unchanged one
+    is copied, not written anew."""
 
-    names: tuple[str, ...]  # each graph's name, as in N-Quads
-    written: tuple[Block | None, ...]  # where each graph's JSON-LD lies in the last graph.jsonld, if it does
+    jsonld: Path | None  # the last graph.jsonld
     note: Path  # where to note where each of this build's graphs' JSON-LD lies in its graph.jsonld
     version: str  # of the code and @context that write JSON-LD: fragments written by another are not copied
 
 
+# A graph of a dump: its name as in N-Quads, where its lines lie, and where its JSON-LD lies in the last
+# graph.jsonld if it is known to be there still.
+Listed = tuple[str, Block, Block | None]
+Written = Callable[[Listed, int, int], object]  # told of each graph written to a JSON-LD file and where it lies
+
+
 @dataclass(frozen=True)
 class Dump:
-    """A store's quads as unsorted N-Quads files (or its triples as N-Triples files, see `dump_graphs`): where each
-    graph's lines lie, in the order of the graphs' names."""
+    """A store's quads as unsorted N-Quads files (or its triples as N-Triples files, see `dump_graphs`), and a
+    listing of where each graph's lines lie, a line per graph in the order of the graphs' names: read as it is
+    used, so that memory does not hold a line per document (~500 bytes each as Python objects)."""
 
-    graphs: tuple[Block, ...]
+    listing: Path | None  # None: no graph listed (a SortedDump of graph.nq needs none)
+    paths: tuple[Path, ...]  # the dump's files, in order
     named_only: bool  # no quad in the default graph: in N-Quads, every line's last term is its graph
     fragments: Fragments | None = None  # a build's spool's, for JSON-LD
 
-    @property
-    def paths(self) -> list[Path]:
-        """The dump's files, in order."""
-        return sorted({block.path for block in self.graphs})
+    def graphs(self) -> Iterator[Listed]:
+        """Each graph's name, block and last JSON-LD (see `Listed`), in the order of the listing."""
+        if self.listing is None:
+            return
+        root, files = self.listing.parent, {}  # a Path per file, not per block
+        jsonld = self.fragments.jsonld if self.fragments else None
+        with self.listing.open(encoding="utf-8") as lines:
+            for line in lines:
+                name, file, start, stop, begin, end = line.rstrip("\n").split("\t")
+                block = Block(files.setdefault(file, root / file), int(start), int(stop))
+                yield name, block, Block(jsonld, int(begin), int(end)) if jsonld and begin else None
+
+
+def listing_line(name: str, file: str, start: int, stop: int, begin: object = "", end: object = "") -> str:
+    """A line of a dump's listing (see `Dump.graphs`): an IRI and a relative path have no raw tab."""
+    return f"{name}\t{file}\t{start}\t{stop}\t{begin}\t{end}\n"
 
 
 @dataclass(frozen=True)
@@ -112,7 +132,7 @@ def sorted_triples(store: Store, workdir: Path, run_bytes: int = RUN_BYTES) -> P
 
 def dump_graphs(store: Store, workdir: Path, threads: int = 2, named: bool = True) -> Dump:
     """The store's quads as unsorted N-Quads files (N-Triples files unless `named`), graphs shared among `threads`
-    threads (the default graph last).
+    threads (the default graph last), listed in `workdir`/listing.tsv.
 
     Oxigraph releases the GIL while it dumps, and reading an on-disk store is bound by its term lookups, so
     dumping the graphs from two threads takes ~55% of the time of one `Store.dump` (bench/rdf_scale.py). It takes
@@ -120,7 +140,12 @@ def dump_graphs(store: Store, workdir: Path, threads: int = 2, named: bool = Tru
     as long (bench/results.md, stop 27), so the threads' reader must mostly wait or run native code.
     """
     only_named = named_only(store)
-    return Dump(tuple(dumping(store, graph_names(store, only_named), workdir, threads, named)), only_named)
+    graphs, listing, paths = graph_names(store, only_named), workdir / "listing.tsv", set()
+    with listing.open("w", encoding="utf-8") as out:
+        for graph, block in zip(graphs, dumping(store, graphs, workdir, threads, named), strict=True):
+            paths.add(block.path)
+            out.write(listing_line(str(graph), block.path.name, block.start, block.stop))
+    return Dump(listing, tuple(sorted(paths)), only_named)
 
 
 def graph_names(store: Store, only_named: bool = True) -> list[GraphName]:

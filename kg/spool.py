@@ -14,20 +14,40 @@ the spool lacks (a store built before it), which are spooled then.
 from __future__ import annotations
 
 import shutil
+import sqlite3
+from collections.abc import Iterator
+from contextlib import closing, contextmanager
 from pathlib import Path
 
-from pyoxigraph import Store
+from pyoxigraph import BlankNode, NamedNode, Store
 
 from kg import extsort
-from kg.extsort import Block, Dump, Fragments
+from kg.extsort import Block, Dump, Fragments, Listed, Written
 from kg.files import atomic_writer
 from kg.vocab import doc_graph
 
 INDEX = "index.tsv"  # a line per block added: graph, file (in the spool), start, stop
 NOTE = "jsonld.tsv"  # the JSON-LD writer's version; a line per graph: graph, its block's file, start, stop, and
 # where its JSON-LD began and ended in graph.jsonld
-Noted = dict[str, tuple[tuple[str, int, int], tuple[int, int]]]  # graph → (where its block lay, its JSON-LD's span)
+LISTING = "listing.tsv"  # the last dump's listing (`Dump.graphs`)
 DOCUMENTS = f"<{doc_graph('')}"  # how the name of every document's graph begins, in N-Quads
+# A dump joins the store's graphs, the spool's blocks and the note in a temporary SQLite table on disk, so that
+# memory does not hold a line per document (in dicts: ~500 bytes a document at the highest).
+TABLES = """
+CREATE TABLE named (name TEXT PRIMARY KEY) WITHOUT ROWID, STRICT;
+CREATE TABLE block (name TEXT PRIMARY KEY, file TEXT NOT NULL, start INTEGER NOT NULL, stop INTEGER NOT NULL)
+    WITHOUT ROWID, STRICT;
+CREATE TABLE note (name TEXT PRIMARY KEY, file TEXT NOT NULL, start INTEGER NOT NULL, stop INTEGER NOT NULL,
+    begin INTEGER NOT NULL, end INTEGER NOT NULL) WITHOUT ROWID, STRICT;
+"""
+# Each live block, by name (TEXT compares as UTF-8 bytes: the N-Quads order of the names), with where its JSON-LD
+# lay when its block lay where it lies now.
+LIVE = """
+SELECT block.name, block.file, block.start, block.stop, note.begin, note.end FROM block
+LEFT JOIN note ON note.name = block.name AND note.file = block.file AND note.start = block.start
+    AND note.stop = block.stop
+ORDER BY block.name
+"""
 
 
 class Spool:
@@ -54,17 +74,6 @@ class Spool:
         self.graphs.close()
         self.index.close()
 
-    def blocks(self) -> dict[str, Block]:
-        """The latest block of each graph spooled."""
-        self.close()
-        blocks: dict[str, Block] = {}
-        paths: dict[str, Path] = {}  # one per file, not per block: at 100k documents that was 50 MB
-        with (self.workdir / INDEX).open(encoding="utf-8") as index:
-            for line in index:
-                name, file, start, stop = line.rstrip("\n").split("\t")
-                blocks[name] = Block(paths.setdefault(file, self.workdir / file), int(start), int(stop))
-        return blocks
-
     def dump(self, store: Store, jsonld: Path | None = None, version: str = "") -> Dump | None:
         """The store's quads as a `Dump`: its documents' graphs from the spool, the others dumped from the store
         (documents the spool lacks are spooled so); None when the store has quads in its default graph. With the
@@ -73,67 +82,90 @@ class Spool:
         self.close()
         if not extsort.named_only(store):
             return None
-        named = {str(graph): graph for graph in store.named_graphs()}
-        blocks = {name: block for name, block in self.blocks().items() if name in named}  # pruned or failed: gone
-        if _garbage(blocks, self.workdir):
-            blocks = self._compact(blocks)
-        written_by, noted = _read_note(self.workdir / NOTE)
-        if written_by != version or jsonld is None or not jsonld.exists():
-            noted = {}
-        lacking = sorted(name for name in named.keys() - blocks.keys() if name.startswith(DOCUMENTS))
-        if lacking:
-            blocks |= self._spool_from(store, [named[name] for name in lacking])
-        others = sorted(named.keys() - blocks.keys())  # the ontology and entities graphs: never spooled
-        directory = self.workdir / "others"
-        shutil.rmtree(directory, ignore_errors=True)
-        directory.mkdir()
-        blocks |= zip(others, extsort.dumping(store, [named[name] for name in others], directory), strict=True)
-        names = tuple(sorted(blocks))
-        spans = self._unchanged(noted, blocks)
-        written = tuple(Block(jsonld, *spans[name]) if jsonld and name in spans else None for name in names)
-        fragments = Fragments(names, written, self.workdir / NOTE, version)
-        return Dump(tuple(blocks[name] for name in names), named_only=True, fragments=fragments)
+        with closing(sqlite3.connect("")) as table:
+            table.executescript(TABLES)
+            table.executemany("INSERT INTO named VALUES (?)", ((str(graph),) for graph in store.named_graphs()))
+            written_by = self._read(table)
+            table.execute("DELETE FROM block WHERE name NOT IN (SELECT name FROM named)")  # pruned or failed: gone
+            if _garbage(table, self.workdir):
+                written_by = self._compact(table, written_by)
+            if written_by != version or jsonld is None or not jsonld.exists():
+                table.execute("DELETE FROM note")
+            unspooled = "SELECT name FROM named WHERE name NOT IN (SELECT name FROM block) ORDER BY name"
+            missing = [name for (name,) in table.execute(unspooled)]
+            lacking = [name for name in missing if name.startswith(DOCUMENTS)]
+            if lacking:
+                self._spool_from(store, lacking, table)
+            others = [name for name in missing if not name.startswith(DOCUMENTS)]  # the ontology and entities graphs
+            directory = self.workdir / "others"
+            shutil.rmtree(directory, ignore_errors=True)
+            directory.mkdir()
+            for name, block in zip(others, extsort.dumping(store, _graphs(others), directory), strict=True):
+                table.execute("INSERT INTO block VALUES (?, ?, ?, ?)", (name, *_place(self.workdir, block)))
+            listing = self.workdir / LISTING
+            with listing.open("w", encoding="utf-8") as out:
+                for row in table.execute(LIVE):
+                    out.write(extsort.listing_line(*(field if field is not None else "" for field in row)))
+            files = [self.workdir / file for (file,) in table.execute("SELECT DISTINCT file FROM block ORDER BY file")]
+        fragments = Fragments(jsonld, self.workdir / NOTE, version)
+        return Dump(listing, tuple(files), named_only=True, fragments=fragments)
 
-    def _unchanged(self, noted: Noted, blocks: dict[str, Block]) -> dict[str, tuple[int, int]]:
-        """Where the JSON-LD of each graph lay whose block lies where it lay then."""
-        return {
-            name: span
-            for name, (place, span) in noted.items()
-            if name in blocks and place == _place(self.workdir, blocks[name])
-        }
+    def _read(self, table: sqlite3.Connection) -> str:
+        """Fill the table with the latest block of each graph spooled and with the note; the version of the JSON-LD
+        writer the note was made by ("" without a note)."""
+        with (self.workdir / INDEX).open(encoding="utf-8") as index:
+            rows = (line.rstrip("\n").split("\t") for line in index)
+            table.executemany("INSERT OR REPLACE INTO block VALUES (?, ?, ?, ?)", rows)  # a later block supersedes
+        try:
+            with (self.workdir / NOTE).open(encoding="utf-8") as note:
+                version = note.readline().rstrip("\n")
+                table.executemany("INSERT INTO note VALUES (?, ?, ?, ?, ?, ?)",
+                                  (line.rstrip("\n").split("\t") for line in note))
+        except (OSError, ValueError, sqlite3.Error):  # none, or not as a build writes it: write all JSON-LD anew
+            table.execute("DELETE FROM note")
+            return ""
+        return version
 
-    def _spool_from(self, store: Store, graphs: list) -> dict[str, Block]:
-        """Dump `graphs` from the store into a directory of the spool, and index them."""
+    def _spool_from(self, store: Store, names: list[str], table: sqlite3.Connection) -> None:
+        """Dump the graphs `names` from the store into a directory of the spool, and index them."""
         number = 1 + max((int(path.name[5:]) for path in self.workdir.glob("dump-*")), default=0)
         directory = self.workdir / f"dump-{number}"
         directory.mkdir()
-        blocks = dict(zip(map(str, graphs), extsort.dumping(store, graphs, directory), strict=True))
         with (self.workdir / INDEX).open("a", encoding="utf-8") as index:
-            for name, block in blocks.items():
+            for name, block in zip(names, extsort.dumping(store, _graphs(names), directory), strict=True):
                 index.write(_line(name, *_place(self.workdir, block)))
-        return blocks
+                table.execute("INSERT INTO block VALUES (?, ?, ?, ?)", (name, *_place(self.workdir, block)))
 
-    def _compact(self, blocks: dict[str, Block]) -> dict[str, Block]:
+    def _compact(self, table: sqlite3.Connection, written_by: str) -> str:
         """Rewrite the live blocks into one file, without the superseded ones (a changed, failed or pruned
-        document's), so that the spool's files hold nothing else: the sort reads them whole."""
+        document's), so that the spool's files hold nothing else: the sort reads them whole; the table and the
+        note follow the blocks (the JSON-LD of one that has not changed is where it was)."""
         fresh = self.workdir.with_name(self.workdir.name + ".new")
         shutil.rmtree(fresh, ignore_errors=True)
         fresh.mkdir()
-        moved: dict[str, Block] = {}
-        with (fresh / "graphs.nq").open("wb") as out, (fresh / INDEX).open("w", encoding="utf-8") as index:
-            for name in sorted(blocks):
-                block, start = blocks[name], out.tell()
-                for piece in extsort.block_bytes(block):
+        with (
+            (fresh / "graphs.nq").open("wb") as out,
+            (fresh / INDEX).open("w", encoding="utf-8") as index,
+            (fresh / NOTE).open("w", encoding="utf-8") as note,
+        ):
+            note.write(written_by + "\n")
+            for name, file, start, stop, begin, end in table.execute(LIVE):
+                at = out.tell()
+                for piece in extsort.block_bytes(Block(self.workdir / file, start, stop)):
                     out.write(piece)
-                moved[name] = Block(self.workdir / "graphs.nq", start, out.tell())
-                index.write(_line(name, "graphs.nq", start, out.tell()))
-        written_by, noted = _read_note(self.workdir / NOTE)  # where each graph's JSON-LD lay: its block moved
-        unchanged = self._unchanged(noted, blocks)
-        lines = [_line(name, *_place(self.workdir, moved[name]), *span) for name, span in unchanged.items()]
-        (fresh / NOTE).write_text(written_by + "\n" + "".join(lines), encoding="utf-8")
+                index.write(_line(name, "graphs.nq", at, out.tell()))
+                if begin is not None:
+                    note.write(_line(name, "graphs.nq", at, out.tell(), begin, end))
         shutil.rmtree(self.workdir)
         fresh.rename(self.workdir)
-        return moved
+        table.execute("DELETE FROM block")
+        table.execute("DELETE FROM note")
+        return self._read(table)
+
+
+def _graphs(names: list[str]) -> list[NamedNode | BlankNode]:
+    """The graphs of names as N-Quads writes them."""
+    return [NamedNode(name[1:-1]) if name.startswith("<") else BlankNode(name[2:]) for name in names]
 
 
 def spool_dump_at(workdir: Path, store_path: Path, jsonld: Path, version: str) -> Dump | None:
@@ -142,18 +174,25 @@ def spool_dump_at(workdir: Path, store_path: Path, jsonld: Path, version: str) -
     return Spool(workdir).dump(Store.read_only(str(store_path)), jsonld, version)
 
 
-def note_jsonld(dump: Dump, spans: dict[int, tuple[int, int]]) -> None:
-    """Note where each spooled document's JSON-LD lies in the graph.jsonld just written (`spans`, by the graph's
-    place in the dump), for the next build."""
+@contextmanager
+def noting(dump: Dump) -> Iterator[Written | None]:
+    """Note where each spooled document's JSON-LD is written in graph.jsonld, for the next build, as it is written
+    (what is handed out is called with each graph and where its object lies): nothing when the dump is not a
+    spool's. The note replaces the last when the block ends."""
     fragments = dump.fragments
-    assert fragments is not None
+    if fragments is None:
+        yield None
+        return
     root = fragments.note.parent
     with atomic_writer(fragments.note) as note:
         note.write(f"{fragments.version}\n".encode())
-        for index, span in sorted(spans.items()):
-            name, block = fragments.names[index], dump.graphs[index]
-            if name.startswith(DOCUMENTS) and block.path.is_relative_to(root):  # not the ontology or entities graphs
-                note.write(_line(name, *_place(root, block), *span).encode())
+
+        def written(listed: Listed, begin: int, end: int) -> None:
+            name, block, _ = listed
+            if name.startswith(DOCUMENTS):  # not the ontology or entities graphs, dumped anew at each build
+                note.write(_line(name, *_place(root, block), begin, end).encode())
+
+        yield written
 
 
 def _place(workdir: Path, block: Block) -> tuple[str, int, int]:
@@ -166,27 +205,12 @@ def _line(*fields: object) -> str:
     return "\t".join(map(str, fields)) + "\n"
 
 
-def _read_note(path: Path) -> tuple[str, Noted]:
-    """The version of the JSON-LD writer a note was made by, and where each graph's JSON-LD lay by where its block
-    lay ("" and nothing without a note)."""
-    noted = {}
-    try:
-        with path.open(encoding="utf-8") as note:
-            version = note.readline().rstrip("\n")
-            for line in note:
-                name, file, start, stop, begin, end = line.rstrip("\n").split("\t")
-                noted[name] = ((file, int(start), int(stop)), (int(begin), int(end)))
-    except (OSError, ValueError):  # none, or not as a build writes it: write every graph's JSON-LD anew
-        return "", {}
-    return version, noted
-
-
-def _garbage(blocks: dict[str, Block], workdir: Path) -> bool:
+def _garbage(table: sqlite3.Connection, workdir: Path) -> bool:
     """Whether the spool's files hold bytes that no live block does."""
     held: dict[Path, int] = dict.fromkeys(workdir.glob("dump-*/*"), 0)
     held.setdefault(workdir / "graphs.nq", 0)
-    for block in blocks.values():
-        held[block.path] = held.get(block.path, 0) + block.stop - block.start
+    for file, size in table.execute("SELECT file, SUM(stop - start) FROM block GROUP BY file"):
+        held[workdir / file] = held.get(workdir / file, 0) + size
     return any(path.stat().st_size != size for path, size in held.items() if path.exists())
 
 

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from functools import cached_property, lru_cache
 from itertools import chain
 from pathlib import Path
-from typing import BinaryIO
+from typing import BinaryIO, TypeVar
 
 import rdflib
 from pyoxigraph import (
@@ -34,7 +34,7 @@ from pyoxigraph import (
 from rdflib.compare import to_canonical_graph
 
 from kg import extsort, spool
-from kg.extsort import Block, Dump, SortedDump, Statistics, sorted_dump
+from kg.extsort import Block, Dump, Listed, SortedDump, Statistics, Written, sorted_dump
 from kg.files import atomic_writer, move_atomic
 from kg.rdf import PREFIXES, TYPE
 from kg.vocab import ENTITIES_GRAPH, ONTOLOGY_GRAPH
@@ -296,11 +296,9 @@ def _statistics_aside(triples: Path) -> Statistics:
 
 def write_jsonld(dump: Dump, path: Path) -> None:
     """Write the JSON-LD of a dump whose quads all lie in named graphs to `path`, atomically; with a spool's
-    fragments, note where each graph's object lies for the next build."""
-    with atomic_writer(path) as handle:
-        spans = _jsonld_by_graph(dump, handle)
-    if dump.fragments is not None:
-        spool.note_jsonld(dump, spans)
+    fragments, note where each graph's object lies for the next build (the note is replaced after the file)."""
+    with spool.noting(dump) as note, atomic_writer(path) as handle:
+        _jsonld_by_graph(dump, handle, note)
 
 
 @lru_cache(maxsize=1)
@@ -344,32 +342,28 @@ def write_triples(triples: Path, handle: BinaryIO, fmt: str) -> None:
     serialize(parse(path=str(triples), format=RdfFormat.N_TRIPLES), handle, format=FORMATS[fmt], prefixes=PREFIXES)
 
 
-def _jsonld_by_graph(dump: Dump, handle: BinaryIO) -> dict[int, tuple[int, int]]:
+def _jsonld_by_graph(dump: Dump, handle: BinaryIO, written: Written | None = None) -> None:
     """What `jsonld` writes, one named graph at a time and one node at a time, so memory holds neither the dataset
     nor a large graph (a graph bigger than the sort buffer is sorted through files); a graph whose JSON-LD the
-    build before wrote is copied from its file. Where each graph's object lies, by its place in the dump."""
+    build before wrote is copied from its file. Each graph written is handed to `written` with where its object
+    lies."""
     context = jsonld_context()
     compactor = Compactor.from_context(context)
-    written = dump.fragments.written if dump.fragments else (None,) * len(dump.graphs)
-    beside = dump.graphs[0].path.parent if dump.graphs else None
-    shown: list[int] = []  # the graphs written, in order: an empty one has no object
     # A directory of its own: a helper process writes JSON-LD while the build process sorts in the dump's.
-    with tempfile.TemporaryDirectory(prefix=".kg-jsonld-", dir=beside) as tmp:
+    with tempfile.TemporaryDirectory(prefix=".kg-jsonld-", dir=dump.paths[0].parent if dump.paths else None) as tmp:
 
-        def graphs() -> Iterator[Iterator[bytes]]:
-            for index, (block, span) in enumerate(zip(dump.graphs, written, strict=True)):
-                if span is not None:
-                    shown.append(index)
-                    yield extsort.block_bytes(span)
+        def graphs() -> Iterator[tuple[Listed, Iterator[bytes]]]:
+            for listed in dump.graphs():
+                _, block, last = listed
+                if last is not None:
+                    yield listed, extsort.block_bytes(last)
                     continue
                 quads = _named_terms(extsort.sorted_block(block, Path(tmp)))
                 first = next(quads, None)
-                if first is not None:
-                    shown.append(index)
-                    yield _fragment(compactor.iri(first[3]), _nodes(chain([first], quads), compactor))
+                if first is not None:  # an empty graph has no object
+                    yield listed, _fragment(compactor.iri(first[3]), _nodes(chain([first], quads), compactor))
 
-        spans = _write_jsonld(handle, context, [], graphs())
-    return dict(zip(shown, spans, strict=True))
+        _write_jsonld(handle, context, [], graphs(), written)
 
 
 def _trig_by_graph(sources: list[Path], handle: BinaryIO) -> None:
@@ -401,6 +395,7 @@ def _trig(lines: BinaryIO | ChunkReader, handle: BinaryIO) -> None:
 
 CONTEXT_FILE = ONTOLOGY_DIR / "context.jsonld"  # published as https://w3id.org/kg-news/context.jsonld
 GEN_DELIMS = tuple(":/?#[]@")
+T = TypeVar("T")
 
 
 def jsonld_context() -> dict:
@@ -501,34 +496,37 @@ def jsonld(quads: Iterable[Quad], context: dict | None = None) -> bytes:
         terms = _terms(line.decode())
         graphs.setdefault(terms[3], []).append(terms)
     default = list(_nodes(graphs.pop("", []), compactor))
-    named = (_fragment(compactor.iri(graph), _nodes(group, compactor)) for graph, group in sorted(graphs.items()))
+    named = ((name, _fragment(compactor.iri(name), _nodes(group, compactor))) for name, group in sorted(graphs.items()))
     out = io.BytesIO()
     _write_jsonld(out, context, default, named)
     return out.getvalue()
 
 
 def _write_jsonld(
-    handle: BinaryIO, context: dict, default: list[dict], graphs: Iterable[Iterable[bytes]]
-) -> list[tuple[int, int]]:
+    handle: BinaryIO,
+    context: dict,
+    default: list[dict],
+    graphs: Iterable[tuple[T, Iterable[bytes]]],
+    written: Callable[[T, int, int], object] | None = None,
+) -> None:
     """The document: the context indented, then one node object per line (the C JSON encoder: indenting every
     node would take Python's encoder several times longer), each named graph's object given as its pieces (see
-    `_fragment`); where each graph's object lies in it."""
+    `_fragment`) with a tag, handed to `written` with where the object lies once it is written."""
     head = (json.dumps({"@context": context}, ensure_ascii=False, indent=1).removesuffix("\n}") + ',\n "@graph": [')
     at = _write(handle, head.encode())
     first = True
     for node in default:
         at += _write(handle, (b"\n" if first else b",\n") + _line(node, 2))
         first = False
-    spans = []
-    for pieces in graphs:
+    for tag, pieces in graphs:
         at += _write(handle, b"\n" if first else b",\n")
         start = at
         for piece in pieces:
             at += _write(handle, piece)
-        spans.append((start, at))
+        if written is not None:
+            written(tag, start, at)
         first = False
     handle.write(b"\n ]\n}\n")
-    return spans
 
 
 def _write(handle: BinaryIO, data: bytes) -> int:

@@ -165,7 +165,7 @@ def test_streamed_sort_writes_what_the_in_memory_sort_writes(examples_build: Pat
     dumped = extsort.sorted_dump(db, tmp_path, run_bytes=20_000)  # dozens of runs to merge
     assert dumped.quads.read_bytes() == (examples_build / "graph.nq").read_bytes()
     assert dumped.triple_count == len({q.triple for q in quads})
-    largest = max(dumped.dump.graphs, key=lambda block: block.stop - block.start)
+    largest = max((block for _, block, _ in dumped.dump.graphs()), key=lambda block: block.stop - block.start)
     runs = tmp_path / "runs"
     runs.mkdir()
     in_files = list(extsort.sorted_block(largest, runs, run_bytes=20_000))  # a graph bigger than a run
@@ -218,8 +218,10 @@ def test_graphs_are_handed_out_in_the_order_of_their_names_while_the_rest_are_du
     handed = [first, *blocks]
     (tmp_path / "b").mkdir()
     whole = extsort.dump_graphs(db, tmp_path / "b")
-    assert len(handed) == len(whole.graphs) == len(names) == 9
-    for one, other in zip(handed, whole.graphs, strict=True):
+    listed = list(whole.graphs())
+    assert [name for name, _, _ in listed] == list(map(str, names))
+    assert len(handed) == len(listed) == len(names) == 9
+    for one, (_, other, _) in zip(handed, listed, strict=True):
         assert list(extsort.sorted_block(one, tmp_path)) == list(extsort.sorted_block(other, tmp_path))
     dump = extsort.dump_blocks
 
@@ -269,7 +271,7 @@ def test_when_writing_fails_the_helper_finishes_with_the_dump_before_it_is_remov
 
     def slow_jsonld(dump: extsort.Dump, path: Path) -> None:
         time.sleep(0.5)
-        seen.append(all(block.path.exists() for block in dump.graphs))
+        seen.append(all(block.path.exists() for _, block, _ in dump.graphs()))
 
     def disk_full(*_: object) -> None:
         raise OSError("No space left on device")
