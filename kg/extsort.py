@@ -9,13 +9,15 @@ from __future__ import annotations
 
 import os
 import shlex
+import sqlite3
 import subprocess
-from collections import Counter
+from collections import Counter, deque
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import contextmanager
+from contextlib import closing, contextmanager
 from dataclasses import dataclass
 from functools import cached_property
+from itertools import count
 from pathlib import Path
 from queue import SimpleQueue
 from typing import BinaryIO
@@ -140,44 +142,73 @@ def dump_graphs(store: Store, workdir: Path, threads: int = 2, named: bool = Tru
     as long (bench/results.md, stop 27), so the threads' reader must mostly wait or run native code.
     """
     only_named = named_only(store)
-    graphs, listing, paths = graph_names(store, only_named), workdir / "listing.tsv", set()
+    listing, paths = workdir / "listing.tsv", set()
     with listing.open("w", encoding="utf-8") as out:
-        for graph, block in zip(graphs, dumping(store, graphs, workdir, threads, named), strict=True):
+        for graph, block in dumping(store, graph_names(store, only_named), workdir, threads, named):
             paths.add(block.path)
             out.write(listing_line(str(graph), block.path.name, block.start, block.stop))
     return Dump(listing, tuple(sorted(paths)), only_named)
 
 
-def graph_names(store: Store, only_named: bool = True) -> list[GraphName]:
-    """The store's named graphs in the order of their names, and the default graph last unless `only_named`."""
-    graphs: list[GraphName] = sorted(store.named_graphs(), key=str)
-    return graphs if only_named else [*graphs, DefaultGraph()]
+def graph_names(store: Store, only_named: bool = True) -> Iterator[GraphName]:
+    """The store's named graphs in the order of their names, sorted in a temporary SQLite table on disk (memory
+    does not hold a name per document), and the default graph last unless `only_named`."""
+    with closing(sqlite3.connect("")) as table:
+        table.execute("CREATE TABLE named (name TEXT PRIMARY KEY) WITHOUT ROWID")  # TEXT: by UTF-8 bytes
+        table.executemany("INSERT INTO named VALUES (?)", ((str(graph),) for graph in store.named_graphs()))
+        yield from (graph_of(name) for (name,) in table.execute("SELECT name FROM named ORDER BY name"))
+    if not only_named:
+        yield DefaultGraph()
+
+
+def graph_of(name: str) -> NamedNode | BlankNode:
+    """The named graph of a name as N-Quads writes it."""
+    return NamedNode(name[1:-1]) if name.startswith("<") else BlankNode(name[2:])
 
 
 def dumping(
-    store: Store, graphs: list[GraphName], workdir: Path, threads: int = 2, named: bool = True
-) -> Iterator[Block]:
-    """Each graph's block of a dump in `workdir` (see `dump_graphs`), in the order given, as soon as it is written:
-    the `threads` threads dump ahead of the reader, into files, so they never wait for it."""
+    store: Store, graphs: Iterable[GraphName], workdir: Path, threads: int = 2, named: bool = True, ahead: int = 64
+) -> Iterator[tuple[GraphName, Block]]:
+    """Each graph with its block of a dump in `workdir` (see `dump_graphs`), in the order given, as soon as it is
+    written: the `threads` threads dump up to `ahead` graphs ahead of the reader, into files, so they seldom wait
+    for it, and only those graphs are held."""
+    tasks: list[SimpleQueue[GraphName | None]] = [SimpleQueue() for _ in range(threads)]  # None: no more
     written: list[SimpleQueue[Block | BaseException]] = [SimpleQueue() for _ in range(threads)]
+    given = enumerate(graphs)
+    handed: deque[GraphName] = deque()  # given to the threads, not yet read back
+
+    def hand_out() -> None:
+        for index, graph in given:
+            tasks[index % threads].put(graph)
+            handed.append(graph)
+            return
 
     def dump_share(number: int) -> None:
         try:
             path = workdir / f"graphs-{number}.{'nq' if named else 'nt'}"
-            for block in dump_blocks(store, graphs[number::threads], path, named):
+            for block in dump_blocks(store, iter(tasks[number].get, None), path, named):
                 written[number].put(block)
         except BaseException as error:  # the reader waits for this thread's next block: hand it the error instead
             written[number].put(error)
             raise
 
     with ThreadPoolExecutor(threads) as pool:
-        for number in range(min(threads, len(graphs))):
-            pool.submit(dump_share, number)
-        for index in range(len(graphs)):
-            block = written[index % threads].get()
-            if isinstance(block, BaseException):
-                raise block
-            yield block
+        try:
+            for _ in range(max(ahead, threads)):  # a graph for each thread before it starts
+                hand_out()
+            for number in range(min(threads, len(handed))):
+                pool.submit(dump_share, number)
+            for index in count():
+                if not handed:
+                    break
+                block = written[index % threads].get()
+                if isinstance(block, BaseException):
+                    raise block
+                hand_out()
+                yield handed.popleft(), block
+        finally:
+            for queue in tasks:
+                queue.put(None)
 
 
 @contextmanager
@@ -210,7 +241,7 @@ def dump_graphs_at(path: Path, workdir: Path) -> Dump:
     return dump_graphs(Store.read_only(str(path)), workdir)
 
 
-def dump_blocks(store: Store, graphs: list[GraphName], path: Path, named: bool = True) -> Iterator[Block]:
+def dump_blocks(store: Store, graphs: Iterable[GraphName], path: Path, named: bool = True) -> Iterator[Block]:
     """Each graph's triples as N-Quads lines naming the graph (N-Triples unless `named`), streamed (the entities
     graph grows with the corpus); where each graph's lines lie, once they are in the file."""
     with path.open("wb") as out:

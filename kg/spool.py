@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import shutil
 import sqlite3
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import closing, contextmanager
 from pathlib import Path
 
@@ -47,6 +47,10 @@ SELECT block.name, block.file, block.start, block.stop, note.begin, note.end FRO
 LEFT JOIN note ON note.name = block.name AND note.file = block.file AND note.start = block.start
     AND note.stop = block.stop
 ORDER BY block.name
+"""
+LACKING = """
+CREATE TABLE lacking AS SELECT name, substr(name, 1, ?) = ? AS document FROM named
+WHERE name NOT IN (SELECT name FROM block)
 """
 
 
@@ -91,17 +95,15 @@ class Spool:
                 written_by = self._compact(table, written_by)
             if written_by != version or jsonld is None or not jsonld.exists():
                 table.execute("DELETE FROM note")
-            unspooled = "SELECT name FROM named WHERE name NOT IN (SELECT name FROM block) ORDER BY name"
-            missing = [name for (name,) in table.execute(unspooled)]
-            lacking = [name for name in missing if name.startswith(DOCUMENTS)]
-            if lacking:
-                self._spool_from(store, lacking, table)
-            others = [name for name in missing if not name.startswith(DOCUMENTS)]  # the ontology and entities graphs
-            directory = self.workdir / "others"
+            # The graphs the spool lacks, set apart first: the block table grows while they are read.
+            table.execute(LACKING, (len(DOCUMENTS), DOCUMENTS))
+            if table.execute("SELECT 1 FROM lacking WHERE document").fetchone():  # a store built before the spool
+                self._spool_from(store, _lacking(table, documents=True), table)
+            directory = self.workdir / "others"  # the ontology and entities graphs: never spooled
             shutil.rmtree(directory, ignore_errors=True)
             directory.mkdir()
-            for name, block in zip(others, extsort.dumping(store, _graphs(others), directory), strict=True):
-                table.execute("INSERT INTO block VALUES (?, ?, ?, ?)", (name, *_place(self.workdir, block)))
+            for graph, block in extsort.dumping(store, _lacking(table, documents=False), directory):
+                table.execute("INSERT INTO block VALUES (?, ?, ?, ?)", (str(graph), *_place(self.workdir, block)))
             listing = self.workdir / LISTING
             with listing.open("w", encoding="utf-8") as out:
                 for row in table.execute(LIVE):
@@ -126,15 +128,15 @@ class Spool:
             return ""
         return version
 
-    def _spool_from(self, store: Store, names: list[str], table: sqlite3.Connection) -> None:
-        """Dump the graphs `names` from the store into a directory of the spool, and index them."""
+    def _spool_from(self, store: Store, graphs: Iterable[NamedNode | BlankNode], table: sqlite3.Connection) -> None:
+        """Dump `graphs` from the store into a directory of the spool, and index them."""
         number = 1 + max((int(path.name[5:]) for path in self.workdir.glob("dump-*")), default=0)
         directory = self.workdir / f"dump-{number}"
         directory.mkdir()
         with (self.workdir / INDEX).open("a", encoding="utf-8") as index:
-            for name, block in zip(names, extsort.dumping(store, _graphs(names), directory), strict=True):
-                index.write(_line(name, *_place(self.workdir, block)))
-                table.execute("INSERT INTO block VALUES (?, ?, ?, ?)", (name, *_place(self.workdir, block)))
+            for graph, block in extsort.dumping(store, graphs, directory):
+                index.write(_line(graph, *_place(self.workdir, block)))
+                table.execute("INSERT INTO block VALUES (?, ?, ?, ?)", (str(graph), *_place(self.workdir, block)))
 
     def _compact(self, table: sqlite3.Connection, written_by: str) -> str:
         """Rewrite the live blocks into one file, without the superseded ones (a changed, failed or pruned
@@ -163,9 +165,10 @@ class Spool:
         return self._read(table)
 
 
-def _graphs(names: list[str]) -> list[NamedNode | BlankNode]:
-    """The graphs of names as N-Quads writes them."""
-    return [NamedNode(name[1:-1]) if name.startswith("<") else BlankNode(name[2:]) for name in names]
+def _lacking(table: sqlite3.Connection, documents: bool) -> Iterator[NamedNode | BlankNode]:
+    """The graphs the spool lacks, documents' or not, in the order of their names."""
+    for (name,) in table.execute("SELECT name FROM lacking WHERE document = ? ORDER BY name", (documents,)):
+        yield extsort.graph_of(name)
 
 
 def spool_dump_at(workdir: Path, store_path: Path, jsonld: Path, version: str) -> Dump | None:

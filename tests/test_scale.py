@@ -209,19 +209,25 @@ def test_graphs_are_handed_out_in_the_order_of_their_names_while_the_rest_are_du
     """What `kg export --format trig` of a changed store reads: each graph's block as soon as a thread has dumped
     it, in order; a thread's error reaches the reader instead of leaving it waiting."""
     db = pyoxigraph.Store.read_only(str(examples_build / "store"))
-    names = extsort.graph_names(db)
+    names = list(extsort.graph_names(db))
+    assert list(map(str, names)) == sorted(map(str, db.named_graphs()))
     (tmp_path / "a").mkdir()
-    blocks = extsort.dumping(db, names, tmp_path / "a")
-    first = next(blocks)  # read before the rest are asked for: in its file already
+    blocks = extsort.dumping(db, iter(names), tmp_path / "a", ahead=2)  # a stream of names, two handed out ahead
+    name, first = next(blocks)  # read before the rest are asked for: in its file already
     graph = first.path.read_bytes()[first.start : first.stop].decode()
-    assert graph and all(line.endswith(f" {names[0]} .") for line in graph.splitlines())
-    handed = [first, *blocks]
+    assert name == names[0] and graph and all(line.endswith(f" {names[0]} .") for line in graph.splitlines())
+    handed = [(name, first), *blocks]
     (tmp_path / "b").mkdir()
     whole = extsort.dump_graphs(db, tmp_path / "b")
     listed = list(whole.graphs())
+    assert [name for name, _ in handed] == names
+    (tmp_path / "d").mkdir()
+    left = extsort.dumping(db, iter(names), tmp_path / "d", ahead=2)
+    next(left)
+    left.close()  # a reader that stops early: the threads end with what they were handed (no hang)
     assert [name for name, _, _ in listed] == list(map(str, names))
     assert len(handed) == len(listed) == len(names) == 9
-    for one, (_, other, _) in zip(handed, listed, strict=True):
+    for (_, one), (_, other, _) in zip(handed, listed, strict=True):
         assert list(extsort.sorted_block(one, tmp_path)) == list(extsort.sorted_block(other, tmp_path))
     dump = extsort.dump_blocks
 
