@@ -349,12 +349,13 @@ def _build(
     if started is not None:
         triples.append(Triple(build, _n(PROV, "startedAtTime"), _time(started)))
     yield from triples
-    # Read from the index of each property rather than joined over the union of all graphs (14 s at 100k
-    # documents), and streamed: only documents have a content hash or a source.
-    for q in db.quads_for_pattern(None, NamedNode(CONTENT_HASH), None, None):
-        yield Triple(dataset, _n(PROV, "wasDerivedFrom"), q.subject)
-        yield q.triple
-        if previous.get(q.subject.value) != q.object.value:
-            yield Triple(build, _n(PROV, "used"), q.subject)
-    for q in db.quads_for_pattern(None, NamedNode(str(KG.source)), None, None):
-        yield q.triple
+    # One property at a time rather than joined (14 s at 100k documents), and streamed: only documents have a
+    # content hash or a source. By SPARQL, which decodes no graph name: 2.0 s at 100k against 3.2 s for the quads.
+    hashed, sourced = NamedNode(CONTENT_HASH), NamedNode(str(KG.source))
+    for document, content_hash in query(db, f"SELECT ?d ?h {{ ?d {hashed} ?h }}"):
+        yield Triple(dataset, _n(PROV, "wasDerivedFrom"), document)
+        yield Triple(document, hashed, content_hash)
+        if previous.get(document.value) != content_hash.value:
+            yield Triple(build, _n(PROV, "used"), document)
+    for document, source in query(db, f"SELECT ?d ?s {{ ?d {sourced} ?s }}"):
+        yield Triple(document, sourced, source)
