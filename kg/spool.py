@@ -30,6 +30,8 @@ INDEX = "index.tsv"  # a line per block added: graph, file (in the spool), start
 NOTE = "jsonld.tsv"  # the JSON-LD writer's version; a line per graph: graph, its block's file, start, stop, and
 # where its JSON-LD began and ended in graph.jsonld
 LISTING = "listing.tsv"  # the last dump's listing (`Dump.graphs`)
+SEGMENT = "graphs-{:05d}.nq"  # the spool's files of blocks, numbered as begun
+SEGMENT_BYTES = 256 * 2**20  # a segment is closed once it holds this much: a change rewrites one, not the spool
 DOCUMENTS = f"<{doc_graph('')}"  # how the name of every document's graph begins, in N-Quads
 # A dump joins the store's graphs, the spool's blocks and the note in a temporary SQLite table on disk, so that
 # memory does not hold a line per document (in dicts: ~500 bytes a document at the highest).
@@ -61,8 +63,10 @@ class Spool:
 
     def __init__(self, workdir: Path) -> None:
         workdir.mkdir(parents=True, exist_ok=True)
-        self.workdir, self.path = workdir, workdir / "graphs.nq"
-        self.graphs, self.index = self.path.open("ab"), (workdir / INDEX).open("a", encoding="utf-8")
+        self.workdir, self.index = workdir, (workdir / INDEX).open("a", encoding="utf-8")
+        last = max(_segments(workdir), default=None)
+        self.path = last if last and last.stat().st_size < SEGMENT_BYTES else _next_segment(workdir)
+        self.graphs = self.path.open("ab")
 
     def add(self, graph: str, nquads: bytes) -> None:
         """Keep the N-Quads a document's graph was loaded from; they supersede what was kept of it before, as their
@@ -72,6 +76,10 @@ class Spool:
         start = self.graphs.tell()
         self.graphs.write(nquads)
         self.index.write(_line(name, self.path.name, start, start + len(nquads)))
+        if self.graphs.tell() >= SEGMENT_BYTES:
+            self.graphs.close()
+            self.path = _next_segment(self.workdir)
+            self.graphs = self.path.open("ab")
 
     def close(self) -> None:
         """Close the spool's files."""
@@ -91,8 +99,9 @@ class Spool:
             table.executemany("INSERT INTO named VALUES (?)", ((str(graph),) for graph in store.named_graphs()))
             written_by = self._read(table)
             table.execute("DELETE FROM block WHERE name NOT IN (SELECT name FROM named)")  # pruned or failed: gone
-            if _garbage(table, self.workdir):
-                written_by = self._compact(table, written_by)
+            garbage = _garbage(table, self.workdir)
+            if garbage:
+                self._compact(table, garbage, written_by)
             if written_by != version or jsonld is None or not jsonld.exists():
                 table.execute("DELETE FROM note")
             # The graphs the spool lacks, set apart first: the block table grows while they are read.
@@ -138,31 +147,56 @@ class Spool:
                 index.write(_line(graph, *_place(self.workdir, block)))
                 table.execute("INSERT INTO block VALUES (?, ?, ?, ?)", (str(graph), *_place(self.workdir, block)))
 
-    def _compact(self, table: sqlite3.Connection, written_by: str) -> str:
-        """Rewrite the live blocks into one file, without the superseded ones (a changed, failed or pruned
-        document's), so that the spool's files hold nothing else: the sort reads them whole; the table and the
-        note follow the blocks (the JSON-LD of one that has not changed is where it was)."""
-        fresh = self.workdir.with_name(self.workdir.name + ".new")
-        shutil.rmtree(fresh, ignore_errors=True)
-        fresh.mkdir()
-        with (
-            (fresh / "graphs.nq").open("wb") as out,
-            (fresh / INDEX).open("w", encoding="utf-8") as index,
-            (fresh / NOTE).open("w", encoding="utf-8") as note,
-        ):
-            note.write(written_by + "\n")
-            for name, file, start, stop, begin, end in table.execute(LIVE):
+    def _compact(self, table: sqlite3.Connection, files: list[str], written_by: str) -> None:
+        """Rewrite the live blocks of the spool's `files`, which hold superseded ones too (a changed, failed or
+        pruned document's), into new segments and remove them, so that the spool's files hold nothing else (the
+        sort reads them whole) and a change rewrites a segment, not the spool; the table, the index and the note
+        follow the blocks (the JSON-LD of one that has not changed is where it was)."""
+        table.execute("CREATE TABLE moving (name TEXT, file TEXT, start INTEGER, stop INTEGER)")
+        table.executemany("INSERT INTO moving SELECT * FROM block WHERE file = ?", ((file,) for file in files))
+        out, path = None, self.workdir
+        try:
+            for name, file, start, stop in table.execute("SELECT * FROM moving ORDER BY file, start"):
+                if out is None or out.tell() >= SEGMENT_BYTES:
+                    if out is not None:
+                        out.close()
+                    path = _next_segment(self.workdir)
+                    out = path.open("xb")
                 at = out.tell()
                 for piece in extsort.block_bytes(Block(self.workdir / file, start, stop)):
                     out.write(piece)
-                index.write(_line(name, "graphs.nq", at, out.tell()))
-                if begin is not None:
-                    note.write(_line(name, "graphs.nq", at, out.tell(), begin, end))
-        shutil.rmtree(self.workdir)
-        fresh.rename(self.workdir)
-        table.execute("DELETE FROM block")
-        table.execute("DELETE FROM note")
-        return self._read(table)
+                place = (path.name, at, out.tell())
+                table.execute("UPDATE block SET file = ?, start = ?, stop = ? WHERE name = ?", (*place, name))
+                table.execute("UPDATE note SET file = ?, start = ?, stop = ? WHERE name = ? AND file = ? AND start = ?"
+                              " AND stop = ?", (*place, name, file, start, stop))
+        finally:
+            if out is not None:
+                out.close()
+        table.execute("DROP TABLE moving")
+        with atomic_writer(self.workdir / INDEX) as index:
+            for row in table.execute("SELECT * FROM block ORDER BY file, start"):
+                index.write(_line(*row).encode())
+        with atomic_writer(self.workdir / NOTE) as note:
+            note.write(f"{written_by}\n".encode())
+            kept = "SELECT note.* FROM note JOIN block USING (name, file, start, stop) ORDER BY name"
+            for row in table.execute(kept):
+                note.write(_line(*row).encode())
+        for file in files:
+            (self.workdir / file).unlink()
+        for directory in self.workdir.glob("dump-*"):
+            if not any(directory.iterdir()):
+                directory.rmdir()
+
+
+def _segments(workdir: Path) -> list[Path]:
+    """The spool's segments, in the order they were begun."""
+    return sorted(workdir.glob("graphs-*.nq"))
+
+
+def _next_segment(workdir: Path) -> Path:
+    """A new segment's path, after every one there is."""
+    numbers = [int(path.stem.removeprefix("graphs-")) for path in _segments(workdir)]
+    return workdir / SEGMENT.format(max(numbers, default=-1) + 1)
 
 
 def _lacking(table: sqlite3.Connection, documents: bool) -> Iterator[NamedNode | BlankNode]:
@@ -208,13 +242,14 @@ def _line(*fields: object) -> str:
     return "\t".join(map(str, fields)) + "\n"
 
 
-def _garbage(table: sqlite3.Connection, workdir: Path) -> bool:
-    """Whether the spool's files hold bytes that no live block does."""
-    held: dict[Path, int] = dict.fromkeys(workdir.glob("dump-*/*"), 0)
-    held.setdefault(workdir / "graphs.nq", 0)
+def _garbage(table: sqlite3.Connection, workdir: Path) -> list[str]:
+    """The spool's files that hold bytes no live block does (relative to `workdir`)."""
+    held: dict[str, int] = {str(path.relative_to(workdir)): 0 for path in workdir.glob("dump-*/*")}
+    held |= {path.name: 0 for path in workdir.glob("graphs*.nq")}
     for file, size in table.execute("SELECT file, SUM(stop - start) FROM block GROUP BY file"):
-        held[workdir / file] = held.get(workdir / file, 0) + size
-    return any(path.stat().st_size != size for path, size in held.items() if path.exists())
+        held[file] = held.get(file, 0) + size
+    return sorted(file for file, size in held.items() if (workdir / file).exists()
+                  and (workdir / file).stat().st_size != size)
 
 
 def open_spool(workdir: Path, kept: bool) -> Spool:
@@ -222,7 +257,6 @@ def open_spool(workdir: Path, kept: bool) -> Spool:
     whole, else a new one."""
     if not (kept and _whole(workdir)):
         shutil.rmtree(workdir, ignore_errors=True)
-        shutil.rmtree(workdir.with_name(workdir.name + ".new"), ignore_errors=True)
     return Spool(workdir)
 
 
