@@ -17,7 +17,6 @@ from concurrent.futures import ThreadPoolExecutor
 from contextlib import closing, contextmanager
 from dataclasses import dataclass
 from functools import cached_property
-from itertools import count
 from pathlib import Path
 from queue import SimpleQueue
 from typing import BinaryIO
@@ -78,9 +77,9 @@ class Dump:
                 yield name, block, Block(jsonld, int(begin), int(end)) if jsonld and begin else None
 
 
-def listing_line(name: str, file: str, start: int, stop: int, begin: object = "", end: object = "") -> str:
-    """A line of a dump's listing (see `Dump.graphs`): an IRI and a relative path have no raw tab."""
-    return f"{name}\t{file}\t{start}\t{stop}\t{begin}\t{end}\n"
+def tsv_line(*fields: object) -> str:
+    """A line of a listing, a spool's index or its note: an IRI and a relative path have no raw tab; None is ""."""
+    return "\t".join("" if field is None else str(field) for field in fields) + "\n"
 
 
 @dataclass(frozen=True)
@@ -146,7 +145,7 @@ def dump_graphs(store: Store, workdir: Path, threads: int = 2, named: bool = Tru
     with listing.open("w", encoding="utf-8") as out:
         for graph, block in dumping(store, graph_names(store, only_named), workdir, threads, named):
             paths.add(block.path)
-            out.write(listing_line(str(graph), block.path.name, block.start, block.stop))
+            out.write(tsv_line(graph, block.path.name, block.start, block.stop, None, None))
     return Dump(listing, tuple(sorted(paths)), only_named)
 
 
@@ -154,11 +153,17 @@ def graph_names(store: Store, only_named: bool = True) -> Iterator[GraphName]:
     """The store's named graphs in the order of their names, sorted in a temporary SQLite table on disk (memory
     does not hold a name per document), and the default graph last unless `only_named`."""
     with closing(sqlite3.connect("")) as table:
-        table.execute("CREATE TABLE named (name TEXT PRIMARY KEY) WITHOUT ROWID")  # TEXT: by UTF-8 bytes
-        table.executemany("INSERT INTO named VALUES (?)", ((str(graph),) for graph in store.named_graphs()))
+        name_graphs(table, store)
         yield from (graph_of(name) for (name,) in table.execute("SELECT name FROM named ORDER BY name"))
     if not only_named:
         yield DefaultGraph()
+
+
+def name_graphs(table: sqlite3.Connection, store: Store) -> None:
+    """Fill a table `named` with the store's named graphs as N-Quads writes them (TEXT orders by UTF-8 bytes: the
+    order of the names in N-Quads)."""
+    table.execute("CREATE TABLE named (name TEXT PRIMARY KEY) WITHOUT ROWID, STRICT")
+    table.executemany("INSERT INTO named VALUES (?)", ((str(graph),) for graph in store.named_graphs()))
 
 
 def graph_of(name: str) -> NamedNode | BlankNode:
@@ -174,14 +179,17 @@ def dumping(
     for it, and only those graphs are held."""
     tasks: list[SimpleQueue[GraphName | None]] = [SimpleQueue() for _ in range(threads)]  # None: no more
     written: list[SimpleQueue[Block | BaseException]] = [SimpleQueue() for _ in range(threads)]
-    given = enumerate(graphs)
+    given = iter(graphs)
     handed: deque[GraphName] = deque()  # given to the threads, not yet read back
+    total = 0  # graphs given to the threads: the next goes to thread total % threads
 
     def hand_out() -> None:
-        for index, graph in given:
-            tasks[index % threads].put(graph)
+        nonlocal total
+        graph = next(given, None)
+        if graph is not None:
+            tasks[total % threads].put(graph)
             handed.append(graph)
-            return
+            total += 1
 
     def dump_share(number: int) -> None:
         try:
@@ -198,12 +206,12 @@ def dumping(
                 hand_out()
             for number in range(min(threads, len(handed))):
                 pool.submit(dump_share, number)
-            for index in count():
-                if not handed:
-                    break
-                block = written[index % threads].get()
+            read = 0
+            while handed:
+                block = written[read % threads].get()
                 if isinstance(block, BaseException):
                     raise block
+                read += 1
                 hand_out()
                 yield handed.popleft(), block
         finally:

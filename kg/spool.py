@@ -22,7 +22,7 @@ from pathlib import Path
 from pyoxigraph import BlankNode, NamedNode, Store
 
 from kg import extsort
-from kg.extsort import Block, Dump, Fragments, Listed, Written
+from kg.extsort import Block, Dump, Fragments, Listed, Written, tsv_line
 from kg.files import atomic_writer
 from kg.vocab import doc_graph
 
@@ -36,7 +36,6 @@ DOCUMENTS = f"<{doc_graph('')}"  # how the name of every document's graph begins
 # A dump joins the store's graphs, the spool's blocks and the note in a temporary SQLite table on disk, so that
 # memory does not hold a line per document (in dicts: ~500 bytes a document at the highest).
 TABLES = """
-CREATE TABLE named (name TEXT PRIMARY KEY) WITHOUT ROWID, STRICT;
 CREATE TABLE block (name TEXT PRIMARY KEY, file TEXT NOT NULL, start INTEGER NOT NULL, stop INTEGER NOT NULL)
     WITHOUT ROWID, STRICT;
 CREATE TABLE note (name TEXT PRIMARY KEY, file TEXT NOT NULL, start INTEGER NOT NULL, stop INTEGER NOT NULL,
@@ -75,7 +74,7 @@ class Spool:
         name = f"<{graph}>"
         start = self.graphs.tell()
         self.graphs.write(nquads)
-        self.index.write(_line(name, self.path.name, start, start + len(nquads)))
+        self.index.write(tsv_line(name, self.path.name, start, start + len(nquads)))
         if self.graphs.tell() >= SEGMENT_BYTES:
             self.graphs.close()
             self.path = _next_segment(self.workdir)
@@ -96,7 +95,7 @@ class Spool:
             return None
         with closing(sqlite3.connect("")) as table:
             table.executescript(TABLES)
-            table.executemany("INSERT INTO named VALUES (?)", ((str(graph),) for graph in store.named_graphs()))
+            extsort.name_graphs(table, store)
             written_by = self._read(table)
             table.execute("DELETE FROM block WHERE name NOT IN (SELECT name FROM named)")  # pruned or failed: gone
             garbage = _garbage(table, self.workdir)
@@ -116,7 +115,7 @@ class Spool:
             listing = self.workdir / LISTING
             with listing.open("w", encoding="utf-8") as out:
                 for row in table.execute(LIVE):
-                    out.write(extsort.listing_line(*(field if field is not None else "" for field in row)))
+                    out.write(tsv_line(*row))
             files = [self.workdir / file for (file,) in table.execute("SELECT DISTINCT file FROM block ORDER BY file")]
         fragments = Fragments(jsonld, self.workdir / NOTE, version)
         return Dump(listing, tuple(files), named_only=True, fragments=fragments)
@@ -144,7 +143,7 @@ class Spool:
         directory.mkdir()
         with (self.workdir / INDEX).open("a", encoding="utf-8") as index:
             for graph, block in extsort.dumping(store, graphs, directory):
-                index.write(_line(graph, *_place(self.workdir, block)))
+                index.write(tsv_line(graph, *_place(self.workdir, block)))
                 table.execute("INSERT INTO block VALUES (?, ?, ?, ?)", (str(graph), *_place(self.workdir, block)))
 
     def _compact(self, table: sqlite3.Connection, files: list[str], written_by: str) -> None:
@@ -175,12 +174,12 @@ class Spool:
         table.execute("DROP TABLE moving")
         with atomic_writer(self.workdir / INDEX) as index:
             for row in table.execute("SELECT * FROM block ORDER BY file, start"):
-                index.write(_line(*row).encode())
+                index.write(tsv_line(*row).encode())
         with atomic_writer(self.workdir / NOTE) as note:
             note.write(f"{written_by}\n".encode())
             kept = "SELECT note.* FROM note JOIN block USING (name, file, start, stop) ORDER BY name"
             for row in table.execute(kept):
-                note.write(_line(*row).encode())
+                note.write(tsv_line(*row).encode())
         for file in files:
             (self.workdir / file).unlink()
         for directory in self.workdir.glob("dump-*"):
@@ -227,7 +226,7 @@ def noting(dump: Dump) -> Iterator[Written | None]:
         def written(listed: Listed, begin: int, end: int) -> None:
             name, block, _ = listed
             if name.startswith(DOCUMENTS):  # not the ontology or entities graphs, dumped anew at each build
-                note.write(_line(name, *_place(root, block), begin, end).encode())
+                note.write(tsv_line(name, *_place(root, block), begin, end).encode())
 
         yield written
 
@@ -235,11 +234,6 @@ def noting(dump: Dump) -> Iterator[Written | None]:
 def _place(workdir: Path, block: Block) -> tuple[str, int, int]:
     """Where a block lies in the spool in `workdir`: its file (relative) and its bytes."""
     return str(block.path.relative_to(workdir)), block.start, block.stop
-
-
-def _line(*fields: object) -> str:
-    """A line of the index or the note: an IRI has no raw tab."""
-    return "\t".join(map(str, fields)) + "\n"
 
 
 def _garbage(table: sqlite3.Connection, workdir: Path) -> list[str]:
