@@ -47,6 +47,17 @@ class Fragments:
     version: str  # of the code and @context that write JSON-LD: fragments written by another are not copied
 
 
+@dataclass(frozen=True)
+class Sorted:
+    """The sorted quads of an earlier dump of the same store (the last build's graph.nq): a dump that differs from
+    it in a few graphs is sorted by sorting those and merging them with the rest of it, a pass over the file
+    instead of a sort of every quad (at 40M quads ~21 s instead of ~74 s, bench/results.md)."""
+
+    quads: Path  # N-Quads, sorted, each line once, every line naming its graph
+    stale: Path  # the names, a line each, of graphs whose lines in `quads` are no longer theirs (changed or gone)
+    keep: str  # how the names of the graphs whose other lines still hold begin; every other graph's are dropped
+
+
 # A graph of a dump: its name as in N-Quads, where its lines lie, and where its JSON-LD lies in the last
 # graph.jsonld if it is known to be there still.
 Listed = tuple[str, Block, Block | None]
@@ -63,6 +74,7 @@ class Dump:
     paths: tuple[Path, ...]  # the dump's files, in order
     named_only: bool  # no quad in the default graph: in N-Quads, every line's last term is its graph
     fragments: Fragments | None = None  # a build's spool's, for JSON-LD
+    before: Sorted | None = None  # a build's spool's: what the last build sorted, and what has changed since
 
     def graphs(self) -> Iterator[Listed]:
         """Each graph's name, block and last JSON-LD (see `Listed`), in the order of the listing."""
@@ -118,8 +130,37 @@ def sort_dump(dump: Dump, workdir: Path, run_bytes: int = RUN_BYTES) -> SortedDu
     """Sort a dump's quads into a file in `workdir`, each once (a spool's graphs may repeat a line, as the quads a
     document is loaded from do)."""
     quads = workdir / "quads.nq"
-    sort_lines(dump.paths, quads, workdir, run_bytes, unique=True)
+    if dump.before is None:
+        sort_lines(dump.paths, quads, workdir, run_bytes, unique=True)
+    else:
+        _merge(dump, dump.before, quads, workdir, run_bytes)
     return SortedDump(quads, dump, workdir)
+
+
+def _merge(dump: Dump, before: Sorted, target: Path, workdir: Path, run_bytes: int) -> None:
+    """Sort into `target` the graphs of `dump` that `before` lacks (stale there, or not kept), then merge them with
+    the lines of `before` that still hold: awk keeps a line by its graph (the field before the final "."), GNU sort
+    merges."""
+    stale = set(before.stale.read_text(encoding="utf-8").splitlines())
+    fresh = workdir / "fresh.nq"
+    with fresh.open("wb") as out:
+        for name, block, _ in dump.graphs():
+            if name in stale or not name.startswith(before.keep):
+                for piece in block_bytes(block):
+                    out.write(piece)
+    sort_lines([fresh], fresh, workdir, run_bytes, unique=True)
+    held = (
+        "FILENAME == ARGV[1] { stale[$0]; next } "
+        "index($(NF-1), ENVIRON[\"KEEP\"]) == 1 && !($(NF-1) in stale)"
+    )
+    awk = shlex.join(["awk", held, str(before.stale), str(before.quads)])
+    merge = shlex.join([*sort_command(workdir, run_bytes, True), "--merge", f"--output={target}", str(fresh), "-"])
+    command = ["bash", "-o", "pipefail", "-c", f"{awk} | {merge}"]
+    done = subprocess.run(command, env={**c_locale(), "KEEP": before.keep}, stdin=subprocess.DEVNULL,
+                          capture_output=True, check=False)
+    fresh.unlink()
+    if done.returncode:
+        raise OSError(f"merging {fresh} into {before.quads} failed: {done.stderr.decode(errors='replace').strip()}")
 
 
 def sorted_triples(store: Store, workdir: Path, run_bytes: int = RUN_BYTES) -> Path:

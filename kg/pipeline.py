@@ -407,11 +407,11 @@ def write_outputs(
             dump = None
             if spool is not None:
                 spool.close()
-                dump = helper.submit(spool_dump_at, spool.workdir, view, *jsonld).result()
+                dump = helper.submit(spool_dump_at, spool.workdir, view, *jsonld, paths["nq"]).result()
             counts = store.write_all(db, paths, helper, view, dump)
             page.result()
     else:
-        dump = spool.dump(db, *jsonld) if spool is not None else None
+        dump = spool.dump(db, *jsonld, paths["nq"]) if spool is not None else None
         counts = store.write_all(db, paths, dump=dump)
         viz.write_files(db, out)
     report.triples = counts.triples

@@ -22,7 +22,7 @@ from pathlib import Path
 from pyoxigraph import BlankNode, NamedNode, Store
 
 from kg import extsort
-from kg.extsort import Block, Dump, Fragments, Listed, Written, tsv_line
+from kg.extsort import Block, Dump, Fragments, Listed, Sorted, Written, tsv_line
 from kg.files import atomic_writer
 from kg.vocab import doc_graph
 
@@ -30,6 +30,9 @@ INDEX = "index.tsv"  # a line per block added: graph, file (in the spool), start
 NOTE = "jsonld.tsv"  # the JSON-LD writer's version; a line per graph: graph, its block's file, start, stop, and
 # where its JSON-LD began and ended in graph.jsonld
 LISTING = "listing.tsv"  # the last dump's listing (`Dump.graphs`)
+DUMPED = "dumped"  # how many bytes of the index the last dump had read: the blocks after them are new since
+STALE = "stale.txt"  # the graphs the last dump's sorted quads hold lines of that are no longer theirs (`Sorted`)
+MERGE_LIMIT = 10_000  # at most this many stale graphs (held in memory) for the sort to merge rather than sort
 SEGMENT = "graphs-{:05d}.nq"  # the spool's files of blocks, numbered as begun
 SEGMENT_BYTES = 256 * 2**20  # a segment is closed once it holds this much: a change rewrites one, not the spool
 DOCUMENTS = f"<{doc_graph('')}"  # how the name of every document's graph begins, in N-Quads
@@ -40,6 +43,7 @@ CREATE TABLE block (name TEXT PRIMARY KEY, file TEXT NOT NULL, start INTEGER NOT
     WITHOUT ROWID, STRICT;
 CREATE TABLE note (name TEXT PRIMARY KEY, file TEXT NOT NULL, start INTEGER NOT NULL, stop INTEGER NOT NULL,
     begin INTEGER NOT NULL, end INTEGER NOT NULL) WITHOUT ROWID, STRICT;
+CREATE TABLE stale (name TEXT PRIMARY KEY) WITHOUT ROWID, STRICT;
 """
 # Each live block, by name (TEXT compares as UTF-8 bytes: the N-Quads order of the names), with where its JSON-LD
 # lay when its block lay where it lies now.
@@ -85,11 +89,13 @@ class Spool:
         self.graphs.close()
         self.index.close()
 
-    def dump(self, store: Store, jsonld: Path | None = None, version: str = "") -> Dump | None:
+    def dump(
+        self, store: Store, jsonld: Path | None = None, version: str = "", quads: Path | None = None
+    ) -> Dump | None:
         """The store's quads as a `Dump`: its documents' graphs from the spool, the others dumped from the store
         (documents the spool lacks are spooled so); None when the store has quads in its default graph. With the
         `jsonld` file the build before wrote and the `version` of the JSON-LD writer, the dump says where that file
-        holds each unchanged document's JSON-LD."""
+        holds each unchanged document's JSON-LD; with the sorted `quads` it wrote, which of their graphs are stale."""
         self.close()
         if not extsort.named_only(store):
             return None
@@ -97,7 +103,10 @@ class Spool:
             table.executescript(TABLES)
             extsort.name_graphs(table, store)
             written_by = self._read(table)
-            table.execute("DELETE FROM block WHERE name NOT IN (SELECT name FROM named)")  # pruned or failed: gone
+            since = self._stale_since(table)
+            gone = "SELECT name FROM block WHERE name NOT IN (SELECT name FROM named)"  # pruned or failed
+            table.execute(f"INSERT OR IGNORE INTO stale {gone}")
+            table.execute(f"DELETE FROM block WHERE name IN ({gone})")
             garbage = _garbage(table, self.workdir)
             if garbage:
                 self._compact(table, garbage, written_by)
@@ -107,6 +116,7 @@ class Spool:
             table.execute(LACKING, (len(DOCUMENTS), DOCUMENTS))
             if table.execute("SELECT 1 FROM lacking WHERE document").fetchone():  # a store built before the spool
                 self._spool_from(store, _lacking(table, documents=True), table)
+                since = False  # its graphs are not told apart from those in the last sorted quads
             directory = self.workdir / "others"  # the ontology and entities graphs: never spooled
             shutil.rmtree(directory, ignore_errors=True)
             directory.mkdir()
@@ -117,8 +127,37 @@ class Spool:
                 for row in table.execute(LIVE):
                     out.write(tsv_line(*row))
             files = [self.workdir / file for (file,) in table.execute("SELECT DISTINCT file FROM block ORDER BY file")]
+            before = self._before(table, quads if since else None)
+        (self.workdir / DUMPED).write_text(f"{(self.workdir / INDEX).stat().st_size}\n")
         fragments = Fragments(jsonld, self.workdir / NOTE, version)
-        return Dump(listing, tuple(files), named_only=True, fragments=fragments)
+        return Dump(listing, tuple(files), named_only=True, fragments=fragments, before=before)
+
+    def _stale_since(self, table: sqlite3.Connection) -> bool:
+        """Put the graphs spooled since the last dump in the table of stale ones; whether the index still holds
+        what that dump read (the blocks after it are then this build's)."""
+        try:
+            read = int((self.workdir / DUMPED).read_text())
+            with (self.workdir / INDEX).open("rb") as index:
+                if read and index.seek(read - 1) == read - 1 and index.read(1) != b"\n":
+                    return False
+                names = (line.split(b"\t", 1)[0].decode() for line in index)
+                table.executemany("INSERT OR IGNORE INTO stale VALUES (?)", ((name,) for name in names))
+        except (OSError, ValueError, UnicodeDecodeError):
+            return False
+        return True
+
+    def _before(self, table: sqlite3.Connection, quads: Path | None) -> Sorted | None:
+        """The last build's sorted `quads` with the names of its graphs that are stale now, written beside the
+        listing, when few enough graphs are (else a sort of every quad is as quick)."""
+        (stale,) = table.execute("SELECT COUNT(*) FROM stale").fetchone()
+        (live,) = table.execute("SELECT COUNT(*) FROM block").fetchone()
+        path = self.workdir / STALE
+        if quads is None or not quads.is_file() or stale > min(MERGE_LIMIT, live // 2):
+            path.unlink(missing_ok=True)
+            return None
+        with path.open("w", encoding="utf-8") as out:
+            out.writelines(f"{name}\n" for (name,) in table.execute("SELECT name FROM stale ORDER BY name"))
+        return Sorted(quads, path, DOCUMENTS)
 
     def _read(self, table: sqlite3.Connection) -> str:
         """Fill the table with the latest block of each graph spooled and with the note; the version of the JSON-LD
@@ -204,10 +243,10 @@ def _lacking(table: sqlite3.Connection, documents: bool) -> Iterator[NamedNode |
         yield extsort.graph_of(name)
 
 
-def spool_dump_at(workdir: Path, store_path: Path, jsonld: Path, version: str) -> Dump | None:
+def spool_dump_at(workdir: Path, store_path: Path, jsonld: Path, version: str, quads: Path) -> Dump | None:
     """`Spool.dump` of the spool in `workdir` over the on-disk store at `store_path`, opened read-only: run in a
     helper process, the memory RocksDB takes to read a large store goes with that process."""
-    return Spool(workdir).dump(Store.read_only(str(store_path)), jsonld, version)
+    return Spool(workdir).dump(Store.read_only(str(store_path)), jsonld, version, quads)
 
 
 @contextmanager

@@ -103,7 +103,7 @@ def test_no_temporary_files_left_behind(examples_build: Path, name: str) -> None
     # The sort's and the helpers' directories gone; the spool kept for the next build, without the sort's files.
     assert [path.name for path in examples_build.glob(".kg-*") if path.is_dir()] == [".kg-spool"]
     kept = sorted(path.name for path in (examples_build / ".kg-spool").iterdir())
-    assert kept == ["graphs-00000.nq", "index.tsv", "jsonld.tsv", "listing.tsv", "others"]
+    assert kept == ["dumped", "graphs-00000.nq", "index.tsv", "jsonld.tsv", "listing.tsv", "others"]
 
 
 def test_entities_are_described_once_and_dropped_when_no_article_names_them(ctx: Context, tmp_path: Path) -> None:

@@ -297,3 +297,67 @@ def test_a_changed_document_rewrites_the_segment_that_held_it_not_the_spool(
     assert held_first not in after and unchanged.items() <= after.items()  # only the first's segment went
     blocks = _spooled(out)
     assert sum(block.stop - block.start for block in blocks.values()) == _spool_bytes(workdir)
+
+
+def _sorted_whole(monkeypatch: pytest.MonkeyPatch) -> list[extsort.Sorted | None]:
+    """What each sort of a dump merged with (None: it sorted every quad), listed as sorted."""
+    merged: list[extsort.Sorted | None] = []
+    sort_dump = extsort.sort_dump
+
+    def recorded(dump: extsort.Dump, *args: object) -> extsort.SortedDump:
+        merged.append(dump.before)
+        return sort_dump(dump, *args)
+
+    monkeypatch.setattr(extsort, "sort_dump", recorded)
+    return merged
+
+
+def test_a_rebuild_sorts_the_graphs_changed_since_and_merges_them_into_the_last_sorted_quads(
+    ctx: Context, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """graph.nq is the last build's quads sorted: a build that changes a few documents sorts their graphs and the
+    ones dumped at every build (entities, ontology) and merges them with the lines of graph.nq that still hold, a
+    pass over it rather than a sort of every quad (at 40M quads ~21 s instead of ~74 s)."""
+    inputs, out = tmp_path / "in", tmp_path / "out"
+    inputs.mkdir()
+    examples = sorted(EXAMPLES.glob("*.txt"))
+    assert len(examples) == 7
+    for path in examples[:6]:
+        shutil.copy(path, inputs)
+    merged = _sorted_whole(monkeypatch)
+    build([inputs], out, ctx=ctx, progress=False)
+    assert merged == [None]  # nothing sorted before
+
+    def change(path: Path, added: str = "\nКазахстан и Китай.\n") -> None:
+        (inputs / path.name).write_text(path.read_text(encoding="utf-8") + added, encoding="utf-8")
+
+    new, changed, pruned = examples[6], examples[0], examples[5]
+    shutil.copy(new, inputs)
+    change(changed)
+    (inputs / pruned.name).unlink()
+    build([inputs], out, ctx=ctx, progress=False, prune=True)
+    (_, before) = merged
+    assert before is not None and before.quads == out / "graph.nq"
+    # The new and the changed document's graphs and the pruned one's are stale; the rest of the old file holds.
+    stale = before.stale.read_text(encoding="utf-8").splitlines()
+    assert stale == sorted(f"<{doc_graph(path.stem)}>" for path in (new, changed, pruned))
+    _outputs_show_the_store(out)
+    # The spool's index not as the last dump left it: every quad sorted, the same files.
+    (out / pipeline.SPOOL / spool.DUMPED).write_text("12345\n")
+    change(changed, "\nАстана.\n")
+    merged.clear()
+    build([inputs], out, ctx=ctx, progress=False)
+    assert merged == [None] and not (out / pipeline.SPOOL / spool.STALE).exists()
+    _outputs_show_the_store(out)
+    # More stale graphs than half the live ones: a sort of every quad is as quick.
+    for path in examples[:5]:
+        change(path)
+    merged.clear()
+    build([inputs], out, ctx=ctx, progress=False)
+    assert merged == [None]
+    _outputs_show_the_store(out)
+    change(new)
+    merged.clear()
+    build([inputs], out, ctx=ctx, progress=False)
+    assert merged[0] is not None
+    _outputs_show_the_store(out)
