@@ -338,6 +338,7 @@ def test_a_rebuild_sorts_the_graphs_changed_since_and_merges_them_into_the_last_
     build([inputs], out, ctx=ctx, progress=False, prune=True)
     (_, before) = merged
     assert before is not None and before.quads == out / "graph.nq"
+    assert pickle.loads(pickle.dumps(before)) == before  # as a helper process hands it on
     # The new and the changed document's graphs and the pruned one's are stale; the rest of the old file holds.
     stale = before.stale.read_text(encoding="utf-8").splitlines()
     assert stale == sorted(f"<{doc_graph(path.stem)}>" for path in (new, changed, pruned))
