@@ -160,7 +160,8 @@ def _merge(dump: Dump, before: Sorted, target: Path, workdir: Path, run_bytes: i
                           capture_output=True, check=False)
     fresh.unlink()
     if done.returncode:
-        raise OSError(f"merging {fresh} into {before.quads} failed: {done.stderr.decode(errors='replace').strip()}")
+        error = done.stderr.decode(errors="replace").strip()
+        raise OSError(f"merging the graphs changed since into {before.quads} failed: {error}")
 
 
 def sorted_triples(store: Store, workdir: Path, run_bytes: int = RUN_BYTES) -> Path:

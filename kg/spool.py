@@ -104,9 +104,9 @@ class Spool:
             extsort.name_graphs(table, store)
             written_by = self._read(table)
             since = self._stale_since(table)
-            gone = "SELECT name FROM block WHERE name NOT IN (SELECT name FROM named)"  # pruned or failed
-            table.execute(f"INSERT OR IGNORE INTO stale {gone}")
-            table.execute(f"DELETE FROM block WHERE name IN ({gone})")
+            gone = "FROM block WHERE name NOT IN (SELECT name FROM named)"  # pruned or failed
+            table.execute(f"INSERT OR IGNORE INTO stale SELECT name {gone}")
+            table.execute(f"DELETE {gone}")
             garbage = _garbage(table, self.workdir)
             if garbage:
                 self._compact(table, garbage, written_by)

@@ -362,3 +362,12 @@ def test_a_rebuild_sorts_the_graphs_changed_since_and_merges_them_into_the_last_
     build([inputs], out, ctx=ctx, progress=False)
     assert merged[0] is not None
     _outputs_show_the_store(out)
+
+
+def test_a_merge_that_fails_says_which_file_it_merged_into(tmp_path: Path) -> None:
+    listing, stale = tmp_path / "listing.tsv", tmp_path / "stale.txt"
+    listing.write_text("")
+    stale.write_text("")
+    before = extsort.Sorted(tmp_path / "graph.nq", stale, spool.DOCUMENTS)  # gone since
+    with pytest.raises(OSError, match=r"merging .* into .*graph\.nq failed: .*graph\.nq"):
+        extsort.sort_dump(extsort.Dump(listing, (), named_only=True, before=before), tmp_path)
