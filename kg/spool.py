@@ -138,8 +138,10 @@ class Spool:
         try:
             read = int((self.workdir / DUMPED).read_text())
             with (self.workdir / INDEX).open("rb") as index:
-                if read and index.seek(read - 1) == read - 1 and index.read(1) != b"\n":
-                    return False
+                if read:  # the last line that dump read ends where it stopped
+                    index.seek(read - 1)
+                    if index.read(1) != b"\n":
+                        return False
                 names = (line.split(b"\t", 1)[0].decode() for line in index)
                 table.executemany("INSERT OR IGNORE INTO stale VALUES (?)", ((name,) for name in names))
         except (OSError, ValueError, UnicodeDecodeError):
