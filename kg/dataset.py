@@ -285,9 +285,9 @@ def _distributions(out: Path, dataset: NamedNode, previous: Recorded) -> list[Tr
     the GIL)."""
     files = [path for path in sorted(out.iterdir()) if path.is_file() and not path.name.startswith(".")
              and path.name != VOID_FILE and path.suffix in MEDIA_TYPES]
-    sums: dict[Path, str] = {}
-    for path in files:
-        stat, recorded = path.stat(), previous.checksums.get(path.name)
+    stats, sums = {path: path.stat() for path in files}, {}
+    for path, stat in stats.items():
+        recorded = previous.checksums.get(path.name)
         if recorded and recorded[0] == stat.st_size and stat.st_mtime_ns < previous.written_ns:
             sums[path] = recorded[1]
     with ThreadPoolExecutor(2) as pool:
@@ -296,7 +296,7 @@ def _distributions(out: Path, dataset: NamedNode, previous: Recorded) -> list[Tr
     triples = []
     for path in files:
         media_type, conforms_to = MEDIA_TYPES[path.suffix]
-        stat, sha256 = path.stat(), sums[path]
+        stat, sha256 = stats[path], sums[path]
         file = NamedNode(path.resolve().as_uri())
         checksum = BlankNode(f"sha256-{path.name.replace('.', '-')}")
         triples += [

@@ -23,7 +23,7 @@ from pyoxigraph import BlankNode, NamedNode, Store
 
 from kg import extsort
 from kg.extsort import Block, Dump, Fragments, Listed, Sorted, Written, tsv_line
-from kg.files import atomic_writer
+from kg.files import atomic_writer, write_atomic
 from kg.vocab import doc_graph
 
 INDEX = "index.tsv"  # a line per block added: graph, file (in the spool), start, stop
@@ -128,7 +128,7 @@ class Spool:
                     out.write(tsv_line(*row))
             files = [self.workdir / file for (file,) in table.execute("SELECT DISTINCT file FROM block ORDER BY file")]
             before = self._before(table, quads if since else None)
-        (self.workdir / DUMPED).write_text(f"{(self.workdir / INDEX).stat().st_size}\n")
+        write_atomic(self.workdir / DUMPED, f"{(self.workdir / INDEX).stat().st_size}\n")
         fragments = Fragments(jsonld, self.workdir / NOTE, version)
         return Dump(listing, tuple(files), named_only=True, fragments=fragments, before=before)
 
