@@ -206,7 +206,7 @@ def build(
         pending = out / PENDING
         if _load_ontology(stored.db):
             pending.touch()
-        replaced: list[str] = []
+        replaced: set[str] = set()
         loaded: set[bytes] = set()
         items = _progress(read_documents(paths, stdin=stdin, read=read), progress)
         # A pool's workers keep every core busy, and one loading thread keeps up with them; a second one only
@@ -217,14 +217,14 @@ def build(
         with closing(_outcomes(_changed(items, stored, report, replaced), ctx, workers, dask)) as outcomes:
             for batch in batches(outcomes, BATCH):
                 pending.touch()
-                _load(stored, batch, report, loaded, threads if len(batch) == BATCH else 2, spool)
+                _load(stored, batch, report, loaded, threads if len(batch) == BATCH else 2, spool, replaced)
         stored.reopen()  # what the loads had RocksDB read goes before the output phase reads the whole store
         db = stored.db
         del stored
-        if prune and _prune(db, read, progress):
+        pruned = prune and _prune(db, read, progress)
+        if pruned:
             pending.touch()
-            replaced.append("")
-        if replaced:
+        if replaced or pruned:
             store.drop_unreferenced(db)  # a changed or pruned article may have been the last to name something
         db.flush()
         previous = None if pending.exists() else _previous_counts(out)
@@ -274,7 +274,7 @@ def _changed(
     items: Iterable[Document | IngestError],
     stored: store.Reopening,
     report: BuildReport,
-    replaced: list[str],
+    replaced: set[str],
 ) -> Iterator[Document]:
     """The documents to (re)build; ingest errors and unchanged documents are counted in the report, and the ids
     of documents whose stored graph will be replaced are added to `replaced`."""
@@ -287,7 +287,7 @@ def _changed(
             report.skipped += 1
             continue
         if built is not None:
-            replaced.append(item.id)
+            replaced.add(item.id)
         yield item
 
 
@@ -330,10 +330,11 @@ def _load(
     loaded: set[bytes],
     threads: int,
     spool: Spool,
+    replaced: set[str],
 ) -> None:
-    """Count the outcomes, and replace each document's graph in the store with its new one, loaded from `threads`
-    threads (and kept in the `spool`); entity-graph lines already `loaded` in this build are not loaded again (most
-    articles repeat what Kazakhstan or Astana is)."""
+    """Count the outcomes, drop the stored graphs of the documents in `replaced`, and load each document's new graph,
+    from `threads` threads (and keep it in the `spool`); entity-graph lines already `loaded` in this build are not
+    loaded again (most articles repeat what Kazakhstan or Astana is)."""
     for outcome in batch:
         if outcome.error:
             _fail(report, IngestError(outcome.source, outcome.error))
@@ -345,8 +346,11 @@ def _load(
     for outcome in batch:
         if outcome.nquads:
             spool.add(doc_graph(outcome.doc_id), outcome.nquads)
-    # A failed document's old graph describes a text that is no longer the input, so it goes too.
-    store.replace_graphs(stored.db, [doc_graph(o.doc_id) for o in batch], chunks, threads)
+    # A failed document's old graph describes a text that is no longer the input, so it goes too. A new document has
+    # none: dropping it anyway seeks every file its graph could lie in, and RocksDB's cache kept what the seeks read
+    # until the store was reopened (the build process +1.6 MB a batch; bench/results.md, stop 31).
+    dropped = [doc_graph(o.doc_id) for o in batch if o.doc_id in replaced]
+    store.replace_graphs(stored.db, dropped, chunks, threads)
     stored.loaded(sum(map(len, chunks)))
     del chunks
     malloc.trim()  # what the load freed, which glibc keeps otherwise: ~60 MB less after 10M quads

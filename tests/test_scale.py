@@ -434,6 +434,34 @@ def test_a_changed_document_has_its_graph_replaced(ctx: pipeline.Context, exampl
     assert _graph_quads(out, "01-astana-state-visit") == _graph_quads(examples_build, "01-astana-state-visit")
 
 
+def test_only_the_graphs_the_store_held_are_dropped_before_a_load(
+    ctx: pipeline.Context, examples_build: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A changed document's old graph goes, and so does that of one that now fails; a new document has none, and
+    asking the store to drop it anyway filled RocksDB's cache with the seeks (bench/results.md, stop 31)."""
+    inputs = _copy_examples(tmp_path / "in", skip=CHANGED)
+    (inputs / "now-bad.jsonl").write_text(BAD_RECORD.replace('"bad"', f'"{CHANGED}"'), encoding="utf-8")
+    (inputs / "good.txt").write_text(GOOD_TEXT, encoding="utf-8")
+    edited = inputs / "01-astana-state-visit.txt"
+    edited.write_text(edited.read_text(encoding="utf-8") + f"\n{NEW_SENTENCE}\n", encoding="utf-8")
+    out = tmp_path / "out"
+    shutil.copytree(examples_build, out)
+    dropped: list[str] = []
+    replace = store.replace_graphs
+    monkeypatch.setattr(
+        store, "replace_graphs", lambda db, graphs, chunks, n: (dropped.extend(graphs), replace(db, graphs, chunks, n))
+    )
+
+    report = build([inputs], out, ctx=ctx, progress=False)
+
+    assert (report.documents, report.skipped, report.failed) == (2, 5, 1)
+    assert sorted(dropped) == [doc_graph("01-astana-state-visit"), doc_graph(CHANGED)]
+    assert _graph_quads(out, CHANGED) == set() != _graph_quads(examples_build, CHANGED)
+    assert _graph_quads(out, "good")
+    edited_text = {q.object.value for q in _graph_quads(out, "01-astana-state-visit")}
+    assert NEW_SENTENCE in edited_text
+
+
 def test_prune_drops_the_graph_of_a_removed_document(
     examples_build: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
