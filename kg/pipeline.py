@@ -347,8 +347,8 @@ def _load(
         if outcome.nquads:
             spool.add(doc_graph(outcome.doc_id), outcome.nquads)
     # A failed document's old graph describes a text that is no longer the input, so it goes too. A new document has
-    # none: dropping it anyway seeks every file its graph could lie in, and RocksDB's cache kept what the seeks read
-    # until the store was reopened (the build process +1.6 MB a batch; bench/results.md, stop 31).
+    # none: dropping it anyway seeks every file its graph could lie in, and RocksDB kept what the seeks read until
+    # the store was reopened (the build process +1.6 MB a batch; bench/results.md, stop 31).
     dropped = [doc_graph(o.doc_id) for o in batch if o.doc_id in replaced]
     store.replace_graphs(stored.db, dropped, chunks, threads)
     stored.loaded(sum(map(len, chunks)))

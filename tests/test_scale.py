@@ -438,7 +438,7 @@ def test_only_the_graphs_the_store_held_are_dropped_before_a_load(
     ctx: pipeline.Context, examples_build: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """A changed document's old graph goes, and so does that of one that now fails; a new document has none, and
-    asking the store to drop it anyway filled RocksDB's cache with the seeks (bench/results.md, stop 31)."""
+    asking the store to drop it anyway had RocksDB keep what its seeks read (bench/results.md, stop 31)."""
     inputs = _copy_examples(tmp_path / "in", skip=CHANGED)
     (inputs / "now-bad.jsonl").write_text(BAD_RECORD.replace('"bad"', f'"{CHANGED}"'), encoding="utf-8")
     (inputs / "good.txt").write_text(GOOD_TEXT, encoding="utf-8")
