@@ -247,6 +247,38 @@ def test_documents_and_statements_on_request(db: Store) -> None:
     assert not any(k == viz.SPEAKS_ABOUT for _, _, k in graph.edges(keys=True))
 
 
+def test_a_statements_evidence_is_drawn_with_the_statement_only() -> None:
+    db = fixture_store(FIXTURE + """
+<kgr:doc/seed#evidence-5eaker000000> <rdf:subject> <kgr:doc/seed#char=320,431> <g:doc/seed> .
+<kgr:doc/seed#evidence-5eaker000000> <rdf:predicate> <kg:speaker> <g:doc/seed> .
+<kgr:doc/seed#evidence-5eaker000000> <rdf:object> <kgr:person/rasul-rysmambetov> <g:doc/seed> .
+<kgr:doc/seed#evidence-5eaker000000> <kg:sentence> <kgr:doc/seed#char=0,70> <g:doc/seed> .
+""")
+    statement, speaker = NAMESPACES["kgr"] + "doc/seed#char=320,431", NAMESPACES["kgr"] + "person/rasul-rysmambetov"
+    shown = viz.project(db, documents=True).edges[statement, speaker, "speaker"]["evidence"]
+    assert shown == (("sentence", SENTENCE, "Си Цзиньпин прибыл в Астану"),)
+    assert statement not in viz.project(db)
+
+
+def test_an_edge_shows_its_first_sentences_in_document_order() -> None:
+    # 40 sentences in one document and 20 in another support one link: the page keeps EVIDENCE_SHOWN of them,
+    # the first by document and by where they start (char=100 after char=90, as numbers).
+    def support(doc: str, i: int) -> str:
+        """Evidence of Xi's position from sentence i of `doc`."""
+        ev, g = f"<kgr:doc/{doc}#evidence-{doc}{i:011d}>", f"<g:doc/{doc}>"
+        span = f"<kgr:doc/{doc}#char={i * 10},{i * 10 + 9}>"
+        return (f"{ev} <rdf:subject> <kgr:wd/Q15031> {g} .\n{ev} <rdf:predicate> <kg:holdsPosition> {g} .\n"
+                f"{ev} <rdf:object> <kgr:position/president-china> {g} .\n{ev} <kg:sentence> {span} {g} .\n"
+                f'{span} <nif:anchorOf> "{doc}{i}" {g} .\n')
+
+    extra = "".join(support(doc, i) for doc, count in (("b", 20), ("a", 40)) for i in reversed(range(count)))
+    graph = viz.project(fixture_store(FIXTURE + extra))
+    evidence = edge(graph, "wd/Q15031", "holdsPosition", "position/president-china")["evidence"]
+    shown = {(text, doc) for _, text, doc in evidence}
+    assert viz.EVIDENCE_SHOWN == 50
+    assert shown == {(f"a{i}", "doc/a") for i in range(40)} | {(f"b{i}", "doc/b") for i in range(10)}
+
+
 # ---------------------------------------------------------------- filters and max-nodes
 
 
