@@ -110,6 +110,11 @@ def write(
     return path
 
 
+def write_at(store_path: Path, out: Path, started: datetime | None, counts: Statistics) -> Path:
+    """`write` in a process of its own, from a read-only view of the store at `store_path`."""
+    return write(Store.read_only(str(store_path)), out, started=started, counts=counts)
+
+
 def read(path: Path) -> list[Triple]:
     """The triples of a void.ttl, its relative file IRIs resolved against the dataset IRI."""
     return [q.triple for q in _parsed(path)]

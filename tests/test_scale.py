@@ -24,7 +24,7 @@ import pyoxigraph
 import pytest
 from distributed import LocalCluster
 
-from kg import export, extsort, malloc, parallel, pipeline, store
+from kg import dataset, export, extsort, malloc, parallel, pipeline, store
 from kg.annotate import annotate, annotate_many
 from kg.ingest import read_documents
 from kg.pipeline import build
@@ -75,6 +75,15 @@ def test_two_workers_build_what_one_builds(
     # While the workers have the cores the store loads from one thread; the last batch, once they are done, from two.
     assert threads == [1, 2]
     _same_files(tmp_path, examples_build, OUTPUTS)
+    # void.ttl, written by a helper here, describes the same dataset and files.
+    assert _description(tmp_path) == _description(examples_build)
+
+
+def _description(out: Path) -> set[str]:
+    """The triples of void.ttl but for when the build ran."""
+    triples = dataset.read(out / "void.ttl")
+    build = next(str(t.object) for t in triples if t.predicate.value.endswith("wasGeneratedBy"))
+    return {str(t).replace(build, "<build>") for t in triples if not str(t.object).endswith("#dateTime>")}
 
 
 def test_a_store_reopened_after_every_load_builds_the_same(
