@@ -304,6 +304,10 @@ def _sentence_text(db: Store, source: Callable[[str], str]) -> Callable[[str, st
 
 # The queries below return a row per supporting text and no DISTINCT: Oxigraph would hold every row of a large
 # corpus to drop duplicates, which the bounded sets of _keep drop anyway.
+# A text record's IRI is a span of its document (vocab.span_iri): a test of ?s that spares looking up its types.
+_NOT_TEXT = '!CONTAINS(STR(?s), "#char=")'
+
+
 def _evidence(
     db: Store, source: Callable[[str], str], nodes: Container[str], documents: bool = False
 ) -> dict[tuple[str, str, str], set[tuple[str, str, str]]]:
@@ -313,7 +317,7 @@ def _evidence(
     statement's speaker), never drawn: the query leaves them out (half its rows, 40% of its time), by their IRIs,
     spans of their documents, unless statements are drawn. Only kg:Evidence records have rdf:subject, so the query
     does not check their type (a quarter of its time)."""
-    drawn = "FILTER NOT EXISTS { ?s a nif:Sentence }" if documents else 'FILTER(!CONTAINS(STR(?s), "#char="))'
+    drawn = "FILTER NOT EXISTS { ?s a nif:Sentence }" if documents else f"FILTER({_NOT_TEXT})"
     chosen: dict[tuple[str, str, str], set[tuple[str, int, str]]] = defaultdict(set)
     for s, p, o, sentence in _rows(db, f"""
         SELECT ?s ?p ?o ?sentence WHERE {{
@@ -374,14 +378,16 @@ def _statements(
 def _relations(db: Store, documents: bool, nodes: Container[str]) -> set[tuple[str, str, str]]:
     """Every distinct triple between two of `nodes` whose predicate is a kg object property (declared or known).
 
-    The rows are filtered as they come: most are links from text records (a sentence's sectors), never drawn
-    (over 40M quads, 1.2M rows held 480 MB). They are made distinct here, after the filter: SPARQL's DISTINCT held
-    every row seen (at 100k documents the page's process peaked there, at 519 MB) and took 2.8× the time."""
+    Most are links from text records (a sentence's sectors), never drawn: unless statements are, the query leaves
+    them out (a third of its time at 10k documents). The rest are filtered as they come, and made distinct after
+    the filter: SPARQL's DISTINCT held every row seen (at 100k documents the page's process peaked there, at
+    519 MB) and took 2.8× the time."""
     declared = {p for (p,) in _select(db, "SELECT DISTINCT ?p WHERE { ?p a owl:ObjectProperty }")}
     names = {local(p) for p in declared if p.startswith(KG_NS)} | RELATIONS
     names -= TEXT_LINKS | (set() if documents else {"mentions"})
     values = " ".join(f"kg:{name}" for name in sorted(names))
-    rows = _rows(db, f"SELECT ?s ?p ?o WHERE {{ VALUES ?p {{ {values} }} ?s ?p ?o . FILTER(isIRI(?o)) }}")
+    drawn = "" if documents else f" && {_NOT_TEXT}"
+    rows = _rows(db, f"SELECT ?s ?p ?o WHERE {{ VALUES ?p {{ {values} }} ?s ?p ?o . FILTER(isIRI(?o){drawn}) }}")
     return {(s, p, o) for s, p, o in rows if s in nodes and o in nodes and s != o}
 
 
