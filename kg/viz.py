@@ -291,23 +291,26 @@ def _position(sentence: str) -> tuple[str, int, str]:
     return doc, int(start) if start.isdigit() else -1, sentence
 
 
-def _sentence_text(db: Store, source: Callable[[str], str]) -> Callable[[str, str], tuple[str, str, str] | None]:
-    """A sentence's evidence as shown, ("sentence", its text, its document's name), looked up when asked."""
+def _sentence_texts(
+    db: Store, source: Callable[[str], str], sentences: Iterable[tuple[str, int, str]]
+) -> dict[str, tuple[str, str, str]]:
+    """Each of `sentences` (as `_position` gives them) as an edge shows it: ("sentence", its text, its document's
+    name). Read in document order, each once: `source` then looks each document up once too."""
     anchor = NamedNode(str(NIF.anchorOf))
-
-    def shown(doc: str, sentence: str) -> tuple[str, str, str] | None:
+    shown = {}
+    for doc, _, sentence in sorted(sentences):
         texts = sorted(q.object.value for q in db.quads_for_pattern(NamedNode(sentence), anchor, None, None))
-        return ("sentence", texts[0], source(doc)) if texts else None
-
+        if texts:
+            shown[sentence] = ("sentence", texts[0], source(doc))
     return shown
 
 
-# The queries below return a row per supporting text and no DISTINCT: Oxigraph would hold every row of a large
-# corpus to drop duplicates, which the bounded sets of _keep drop anyway.
 # A text record's IRI is a span of its document (vocab.span_iri): a test of ?s that spares looking up its types.
 _NOT_TEXT = '!CONTAINS(STR(?s), "#char=")'
 
 
+# The queries below return a row per supporting text and no DISTINCT: Oxigraph would hold every row of a large
+# corpus to drop duplicates, which the bounded sets of _keep drop anyway.
 def _evidence(
     db: Store, source: Callable[[str], str], nodes: Container[str], documents: bool = False
 ) -> dict[tuple[str, str, str], set[tuple[str, str, str]]]:
@@ -327,10 +330,10 @@ def _evidence(
         if s in nodes and o in nodes:
             _keep(chosen[(s, local(p), o)], _position(sentence))
     # Only the kept sentences' texts are read: reading every row's text took a third of the query's time.
-    text = _sentence_text(db, source)
+    text = _sentence_texts(db, source, set().union(*chosen.values()))
     found: dict[tuple[str, str, str], set[tuple[str, str, str]]] = defaultdict(set)
     for key, sentences in chosen.items():
-        found[key] = {shown for doc, _, iri in sentences if (shown := text(doc, iri))}
+        found[key] = {text[iri] for *_, iri in sentences if iri in text}
     support: dict[str, set[tuple[str, str, str]]] = defaultdict(set)
     for coop, quote, anchor, doc in _rows(db, """
         SELECT ?c ?q ?a ?doc WHERE {
