@@ -283,25 +283,26 @@ def _headlines(db: Store) -> Callable[[str], str]:
     return name
 
 
-def _position(sentence: str) -> tuple[str, int, str]:
-    """Where a NIF sentence lies, to keep an edge's evidence in document order: its document (the IRI before its
-    RFC 5147 fragment, as kg mints it), then its start."""
-    doc, _, chars = sentence.rpartition("#char=")
+def _position(record: str) -> tuple[str, int, str]:
+    """Where a text record (a NIF sentence, a statement) lies, to keep an edge's evidence in document order: its
+    document (the IRI before its RFC 5147 fragment, as kg mints it; '' for another IRI), then its start."""
+    doc, _, chars = record.rpartition("#char=")
     start = chars.partition(",")[0]
-    return doc, int(start) if start.isdigit() else -1, sentence
+    return doc, int(start) if start.isdigit() else -1, record
 
 
-def _sentence_texts(
-    db: Store, source: Callable[[str], str], sentences: Iterable[tuple[str, int, str]]
+def _texts(
+    db: Store, source: Callable[[str], str], records: Iterable[tuple[str, int, str]], kind: str, predicate: str
 ) -> dict[str, tuple[str, str, str]]:
-    """Each of `sentences` (as `_position` gives them) as an edge shows it: ("sentence", its text, its document's
-    name). Read in document order, each once: `source` then looks each document up once too."""
-    anchor = NamedNode(str(NIF.anchorOf))
+    """Each of the text `records` (sentences or statements, as `_position` gives them) as an edge shows it: (`kind`,
+    its `predicate`'s text, its document's name). Read in document order, each once: `source` then looks each
+    document up once too."""
+    text = NamedNode(predicate)
     shown = {}
-    for doc, _, sentence in sorted(sentences):
-        texts = sorted(q.object.value for q in db.quads_for_pattern(NamedNode(sentence), anchor, None, None))
-        if texts:
-            shown[sentence] = ("sentence", texts[0], source(doc))
+    for doc, _, record in sorted(records):
+        found = sorted(q.object.value for q in db.quads_for_pattern(NamedNode(record), text, None, None))
+        if found:
+            shown[record] = (kind, found[0], source(doc) if doc else "")
     return shown
 
 
@@ -330,7 +331,7 @@ def _evidence(
         if s in nodes and o in nodes:
             _keep(chosen[(s, local(p), o)], _position(sentence))
     # Only the kept sentences' texts are read: reading every row's text took a third of the query's time.
-    text = _sentence_texts(db, source, set().union(*chosen.values()))
+    text = _texts(db, source, set().union(*chosen.values()), "sentence", str(NIF.anchorOf))
     found: dict[tuple[str, str, str], set[tuple[str, str, str]]] = defaultdict(set)
     for key, sentences in chosen.items():
         found[key] = {text[iri] for *_, iri in sentences if iri in text}
@@ -362,20 +363,6 @@ def _evidence(
             for b in parts - {a}:
                 _keep(found[(a, "cooperatesWith", b)], *support[coop])
     return found
-
-
-def _statements(
-    db: Store, source: Callable[[str], str]
-) -> Iterator[tuple[str, str, str, tuple[str, str, str] | None]]:
-    """(statement, speaker, sector or '', the quotation as support) for every statement with a speaker."""
-    rows = _rows(db, """
-        SELECT ?st ?who ?sector ?q ?doc WHERE {
-          ?st kg:speaker ?who .
-          OPTIONAL { ?st kg:aboutSector ?sector } OPTIONAL { ?st kg:quote ?q }
-          OPTIONAL { ?st prov:wasDerivedFrom ?doc }
-        }""")
-    for st, who, sector, q, doc in rows:
-        yield st, who, sector, ("quote", q, doc and source(doc)) if q else None
 
 
 def _relations(db: Store, documents: bool, nodes: Container[str]) -> set[tuple[str, str, str]]:
@@ -426,7 +413,7 @@ def project(db: Store, *, lang: str = "ru", documents: bool = False) -> nx.Multi
             evidence=tuple(sorted(evidence.get((s, name, o), ()))),
         )
     if not documents:
-        _add_speaks_about(graph, _statements(db, source), lang)
+        _add_speaks_about(db, graph, source, lang)
     _name_unlabelled(graph)
     return graph
 
@@ -442,16 +429,18 @@ def _name_unlabelled(graph: nx.MultiDiGraph) -> None:
             data["label"] = f"{data['cls_label']}: {', '.join(linked[:3])}{more}"
 
 
-def _add_speaks_about(graph: nx.MultiDiGraph, statements: Iterable[tuple], lang: str) -> None:
-    """Connect each speaker to the sectors of their statements, with the quotations as support."""
-    quotes: dict[tuple[str, str], set] = defaultdict(set)
-    for _, who, sector, quote in statements:
-        if sector and who in graph and sector in graph:
-            _keep(quotes[(who, sector)], *([quote] if quote else []))
-    for (who, sector), found in sorted(quotes.items()):
+def _add_speaks_about(db: Store, graph: nx.MultiDiGraph, source: Callable[[str], str], lang: str) -> None:
+    """Connect each speaker to the sectors of their statements, with the first EVIDENCE_SHOWN quotations in
+    document order as support; only those are read."""
+    chosen: dict[tuple[str, str], set[tuple[str, int, str]]] = defaultdict(set)
+    for st, who, sector in _rows(db, "SELECT ?st ?who ?sector WHERE { ?st kg:speaker ?who ; kg:aboutSector ?sector }"):
+        if who in graph and sector in graph:
+            _keep(chosen[(who, sector)], _position(st))
+    quotes = _texts(db, source, set().union(*chosen.values()), "quote", str(KG.quote))
+    for (who, sector), statements in sorted(chosen.items()):
         graph.add_edge(
             who, sector, key=SPEAKS_ABOUT, predicate=SPEAKS_ABOUT, label=SPEAKS_ABOUT_LABELS[lang],
-            evidence=tuple(sorted(found)),
+            evidence=tuple(sorted({quotes[st] for *_, st in statements if st in quotes})),
         )
 
 

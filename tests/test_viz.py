@@ -279,6 +279,19 @@ def test_an_edge_shows_its_first_sentences_in_document_order() -> None:
     assert shown == {(f"a{i}", "doc/a") for i in range(40)} | {(f"b{i}", "doc/b") for i in range(10)}
 
 
+def test_a_speaker_shows_the_first_quotations_in_document_order() -> None:
+    def statement(i: int) -> str:
+        """Statement i of the seed article: Rysmambetov on transport."""
+        st, g = f"<kgr:doc/seed#char={i * 10},{i * 10 + 9}>", "<g:doc/seed>"
+        return (f"{st} <kg:speaker> <kgr:person/rasul-rysmambetov> {g} .\n"
+                f'{st} <kg:aboutSector> <kgr:sector/transport> {g} .\n{st} <kg:quote> "q{i}" {g} .\n')
+
+    graph = viz.project(fixture_store(FIXTURE + "".join(statement(i) for i in reversed(range(60)))))
+    quotes = edge(graph, "person/rasul-rysmambetov", viz.SPEAKS_ABOUT, "sector/transport")["evidence"]
+    # 50 of 61: the fixture's own statement (char=320,431) comes after q32 (char=320,329), so q49 is left out.
+    assert {text for _, text, _ in quotes} == {f"q{i}" for i in range(49)} | {QUOTE}
+
+
 # ---------------------------------------------------------------- filters and max-nodes
 
 
