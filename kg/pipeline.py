@@ -401,23 +401,22 @@ def write_outputs(
         from kg.parallel import start_output_helper
 
         spawn = multiprocessing.get_context("spawn")
-        with (
-            store.checkpoint(db, out / VIEW) as view,
-            ProcessPoolExecutor(2, mp_context=spawn, initializer=start_output_helper) as helper,
-        ):
-            page = helper.submit(viz.write_files_from, view, out)
-            # Reading a large store's graph names and entities graph costs RocksDB memory (~260 MB at 100k
-            # documents): it goes with the other helper.
-            dump = None
-            if spool is not None:
-                spool.close()
-                dump = helper.submit(spool_dump_at, spool.workdir, view, *jsonld, paths["nq"]).result()
-            counts = store.write_all(db, paths, helper, view, dump)
-            page.result()
+        with store.checkpoint(db, out / VIEW) as view:
+            with ProcessPoolExecutor(2, mp_context=spawn, initializer=start_output_helper) as helper:
+                page = helper.submit(viz.write_files_from, view, out)
+                # Reading a large store's graph names and entities graph costs RocksDB memory (~260 MB at 100k
+                # documents): it goes with the other helper.
+                dump = None
+                if spool is not None:
+                    spool.close()
+                    dump = helper.submit(spool_dump_at, spool.workdir, view, *jsonld, paths["nq"]).result()
+                counts = store.write_all(db, paths, helper, view, dump)
+                page.result()
             _write_counted_report(db, out, report, counts)
-            # Last, void.ttl, which describes every file written above. Reading every document's hash fills
-            # RocksDB's cache (+130 MB at 100k documents): a helper's, gone when it exits.
-            helper.submit(dataset.write_at, view, out, started, counts).result()
+            # Last, void.ttl, which describes every file written above, in a process of its own once the helpers
+            # are gone: reading every document's hash fills the reader's RocksDB cache (+130 MB at 100k documents).
+            with ProcessPoolExecutor(1, mp_context=spawn, initializer=start_output_helper) as alone:
+                alone.submit(dataset.write_at, view, out, started, counts).result()
     else:
         dump = spool.dump(db, *jsonld, paths["nq"]) if spool is not None else None
         counts = store.write_all(db, paths, dump=dump)
