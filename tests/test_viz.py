@@ -237,6 +237,18 @@ def test_an_unlabelled_node_is_named_by_its_class_and_links(graph: nx.MultiDiGra
     assert cooperation["label"] == "Cooperation: Казахстан, Китай, энергетика"
 
 
+def test_a_class_the_store_declares_beyond_the_bundled_ontology_is_drawn() -> None:
+    extension = """
+<kg:Pipeline> <rdf:type> <owl:Class> <g:ontology> .
+<kg:Pipeline> <rdfs:subClassOf> <kg:Organization> <g:ontology> .
+<kgr:org/kcp> <rdf:type> <kg:Pipeline> <g:doc/seed> .
+<kgr:org/kcp> <rdfs:label> "Казахстанско-Китайский трубопровод"@ru <g:doc/seed> .
+"""
+    graph = viz.project(fixture_store(FIXTURE + extension))
+    assert "Pipeline" not in set(map(viz.local, viz._bundled_classes()))
+    assert graph.nodes[NAMESPACES["kgr"] + "org/kcp"]["cls"] == "Pipeline"
+
+
 def test_documents_and_statements_on_request(db: Store) -> None:
     graph = viz.project(db, documents=True)
     seed, statement = NAMESPACES["kgr"] + "doc/seed", NAMESPACES["kgr"] + "doc/seed#char=320,431"
