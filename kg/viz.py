@@ -32,7 +32,7 @@ from rdflib.namespace import OWL, RDF
 from kg import malloc, store
 from kg.batching import batches
 from kg.files import atomic_writer, write_atomic
-from kg.vocab import KG, NIF, ONTOLOGY_GRAPH, SCHEMA
+from kg.vocab import KG, NIF, ONTOLOGY_GRAPH, SCHEMA, SPAN
 
 KG_NS = str(KG)
 ID_NS = "https://w3id.org/kg-news/id/"
@@ -286,7 +286,7 @@ def _headlines(db: Store) -> Callable[[str], str]:
 def _position(record: str) -> tuple[str, int, str]:
     """Where a text record (a NIF sentence, a statement) lies, to keep an edge's evidence in document order: its
     document (the IRI before its RFC 5147 fragment, as kg mints it; '' for another IRI), then its start."""
-    doc, _, chars = record.rpartition("#char=")
+    doc, _, chars = record.rpartition(SPAN)
     start = chars.partition(",")[0]
     return doc, int(start) if start.isdigit() else -1, record
 
@@ -307,7 +307,7 @@ def _texts(
 
 
 # A text record's IRI is a span of its document (vocab.span_iri): a test of ?s that spares looking up its types.
-_NOT_TEXT = '!CONTAINS(STR(?s), "#char=")'
+_NOT_TEXT = f'!CONTAINS(STR(?s), "{SPAN}")'
 
 
 # The queries below return a row per supporting text and no DISTINCT: Oxigraph would hold every row of a large

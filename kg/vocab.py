@@ -129,6 +129,9 @@ def doc_graph(doc_id: str) -> str:
     return f"{GRAPH}doc/{doc_id}"
 
 
+SPAN = "#char="  # what a span's IRI adds to its document's (RFC 5147), and no other IRI of ours holds
+
+
 def span_iri(doc_id: str, start: int, stop: int) -> str:
     """A NIF string IRI for characters [start, stop) of a document (RFC 5147 fragment)."""
-    return f"{doc_iri(doc_id)}#char={start},{stop}"
+    return f"{doc_iri(doc_id)}{SPAN}{start},{stop}"
