@@ -28,8 +28,9 @@ from kg import dataset, export, extsort, malloc, parallel, pipeline, store
 from kg.annotate import annotate, annotate_many
 from kg.ingest import read_documents
 from kg.pipeline import build
+from kg.rdf import TYPE
 from kg.types import Document
-from kg.vocab import doc_graph
+from kg.vocab import ENTITIES_GRAPH, ID, ONTOLOGY_GRAPH, doc_graph
 
 from .conftest import EXAMPLES, ROOT
 from .servers import kg_command
@@ -40,6 +41,8 @@ CHANGED = "07-weather-yekaterinburg"
 OLD_SENTENCE = "Дачникам синоптики советуют укрыть рассаду и отложить посадку до середины месяца."
 NEW_SENTENCE = "Президент Казахстана Касым-Жомарт Токаев прибыл в Екатеринбург."
 # A lone surrogate survives ingest (JSON allows the escape) but cannot be hashed as UTF-8: extraction fails.
+RDFS = "http://www.w3.org/2000/01/rdf-schema#"
+KG = "https://w3id.org/kg-news/ontology#"
 BAD_RECORD = '{"id": "bad", "text": "Москва \\ud800 город.\\n\\nПрезидент России прибыл в Москву."}\n'
 GOOD_TEXT = "Визит в Астану\n\nПрезидент Казахстана Касым-Жомарт Токаев прибыл в Пекин.\n"
 
@@ -489,6 +492,33 @@ def test_prune_drops_the_graph_of_a_removed_document(
     assert doc_graph(CHANGED) not in (out / "graph.nq").read_text(encoding="utf-8")
     assert doc_graph("01-astana-state-visit") in (out / "graph.nq").read_text(encoding="utf-8")
 
+
+
+def test_descriptions_no_article_names_are_dropped_with_what_only_they_link_to() -> None:
+    """An entity an article names as object or as subject stays, with what it links to; one named only by the
+    entities or ontology graph, or by nothing, goes, with what only it links to."""
+    node = pyoxigraph.NamedNode
+    e = {name: node(f"{ID}{name}") for name in ("kz", "astana", "person", "coop", "lonely", "its-city", "ontologys")}
+    entities, ontology, article = node(ENTITIES_GRAPH), node(ONTOLOGY_GRAPH), node(doc_graph("a"))
+    label, country, span = node(f"{RDFS}label"), node(f"{KG}country"), node(f"{ID}doc/a#char=0,6")
+    db = pyoxigraph.Store()
+    for name, entity in e.items():
+        db.add(pyoxigraph.Quad(entity, TYPE, node(f"{KG}Place"), entities))
+        db.add(pyoxigraph.Quad(entity, label, pyoxigraph.Literal(name), entities))
+    db.add(pyoxigraph.Quad(e["astana"], country, e["kz"], entities))
+    db.add(pyoxigraph.Quad(e["lonely"], country, e["its-city"], entities))
+    db.add(pyoxigraph.Quad(e["person"], country, e["kz"], entities))
+    db.add(pyoxigraph.Quad(span, node(f"{KG}refersTo"), e["astana"], article))
+    db.add(pyoxigraph.Quad(e["coop"], node(f"{KG}supportedBy"), span, article))
+    db.add(pyoxigraph.Quad(e["person"], label, pyoxigraph.Literal("x"), ontology))
+    db.add(pyoxigraph.Quad(node(f"{KG}Place"), node(f"{RDFS}seeAlso"), e["ontologys"], ontology))
+
+    dropped = store.drop_unreferenced(db)
+
+    kept = {q.subject.value.rsplit("/", 1)[1] for q in db.quads_for_pattern(None, None, None, entities)}
+    assert kept == {"astana", "kz", "coop"}
+    assert dropped == 2 * 4 + 2  # type and label of four, and the two links from the dropped
+    assert len(db) == 3 * 2 + 1 + 2 + 2  # the kept descriptions and Astana's country; the article's; the ontology's
 
 def _bad_and_good_inputs(folder: Path) -> Path:
     folder.mkdir()
