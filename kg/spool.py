@@ -18,6 +18,7 @@ import sqlite3
 from collections.abc import Iterable, Iterator
 from contextlib import closing, contextmanager
 from pathlib import Path
+from typing import BinaryIO
 
 from pyoxigraph import BlankNode, NamedNode, Store
 
@@ -32,6 +33,8 @@ NOTE = "jsonld.tsv"  # the JSON-LD writer's version; a line per graph: graph, it
 LISTING = "listing.tsv"  # the last dump's listing (`Dump.graphs`)
 DUMPED = "dumped"  # how many bytes of the index the last dump had read: the blocks after them are new since
 STALE = "stale.txt"  # the graphs the last dump's sorted quads hold lines of that are no longer theirs (`Sorted`)
+REMOVED = "removed.nq"  # the lines the last dump read of the graphs stale now and of those dumped at each build
+OTHERS = "others"  # the graphs never spooled (the ontology's, the entities'), as the last dump read them
 MERGE_LIMIT = 10_000  # at most this many stale graphs (held in memory) for the sort to merge rather than sort
 SEGMENT = "graphs-{:05d}.nq"  # the spool's files of blocks, numbered as begun
 SEGMENT_BYTES = 256 * 2**20  # a segment is closed once it holds this much: a change rewrites one, not the spool
@@ -44,6 +47,8 @@ CREATE TABLE block (name TEXT PRIMARY KEY, file TEXT NOT NULL, start INTEGER NOT
 CREATE TABLE note (name TEXT PRIMARY KEY, file TEXT NOT NULL, start INTEGER NOT NULL, stop INTEGER NOT NULL,
     begin INTEGER NOT NULL, end INTEGER NOT NULL) WITHOUT ROWID, STRICT;
 CREATE TABLE stale (name TEXT PRIMARY KEY) WITHOUT ROWID, STRICT;
+CREATE TABLE dumped (name TEXT PRIMARY KEY, file TEXT NOT NULL, start INTEGER NOT NULL, stop INTEGER NOT NULL)
+    WITHOUT ROWID, STRICT;
 """
 # Each live block, by name (TEXT compares as UTF-8 bytes: the N-Quads order of the names), with where its JSON-LD
 # lay when its block lay where it lies now.
@@ -97,6 +102,8 @@ class Spool:
         `jsonld` file the build before wrote and the `version` of the JSON-LD writer, the dump says where that file
         holds each unchanged document's JSON-LD; with the sorted `quads` it wrote, which of their graphs are stale."""
         self.close()
+        for made in (STALE, REMOVED):  # what the last dump wrote for the sort after it
+            (self.workdir / made).unlink(missing_ok=True)
         if not extsort.named_only(store):
             return None
         with closing(sqlite3.connect("")) as table:
@@ -107,6 +114,10 @@ class Spool:
             gone = "FROM block WHERE name NOT IN (SELECT name FROM named)"  # pruned or failed
             table.execute(f"INSERT OR IGNORE INTO stale SELECT name {gone}")
             table.execute(f"DELETE {gone}")
+            # Before the blocks they lie in are compacted away and the other graphs dumped anew.
+            since = since and quads is not None and quads.is_file() and _few_stale(table)
+            if since:
+                self._write_removed(table)
             garbage = _garbage(table, self.workdir)
             if garbage:
                 self._compact(table, garbage, written_by)
@@ -117,7 +128,7 @@ class Spool:
             if table.execute("SELECT 1 FROM lacking WHERE document").fetchone():  # a store built before the spool
                 self._spool_from(store, _lacking(table, documents=True), table)
                 since = False  # its graphs are not told apart from those in the last sorted quads
-            directory = self.workdir / "others"  # the ontology and entities graphs: never spooled
+            directory = self.workdir / OTHERS
             shutil.rmtree(directory, ignore_errors=True)
             directory.mkdir()
             for graph, block in extsort.dumping(store, _lacking(table, documents=False), directory):
@@ -127,14 +138,15 @@ class Spool:
                 for row in table.execute(LIVE):
                     out.write(tsv_line(*row))
             files = [self.workdir / file for (file,) in table.execute("SELECT DISTINCT file FROM block ORDER BY file")]
-            before = self._before(table, quads if since else None)
+            before = self._before(table, quads) if since and quads is not None else None
         write_atomic(self.workdir / DUMPED, f"{(self.workdir / INDEX).stat().st_size}\n")
         fragments = Fragments(jsonld, self.workdir / NOTE, version)
         return Dump(listing, tuple(files), named_only=True, fragments=fragments, before=before)
 
     def _stale_since(self, table: sqlite3.Connection) -> bool:
-        """Put the graphs spooled since the last dump in the table of stale ones; whether the index still holds
-        what that dump read (the blocks after it are then this build's)."""
+        """Put the graphs spooled since the last dump in the table of stale ones, and the blocks that dump read in
+        the table `dumped`; whether the index still holds what it read (the blocks after it are then this
+        build's)."""
         try:
             read = int((self.workdir / DUMPED).read_text())
             with (self.workdir / INDEX).open("rb") as index:
@@ -142,24 +154,33 @@ class Spool:
                     index.seek(read - 1)
                     if index.read(1) != b"\n":
                         return False
+                index.seek(0)
+                dumped = (line.decode().rstrip("\n").split("\t") for line in _lines_before(index, read))
+                table.executemany("INSERT OR REPLACE INTO dumped VALUES (?, ?, ?, ?)", dumped)
                 names = (line.split(b"\t", 1)[0].decode() for line in index)
                 table.executemany("INSERT OR IGNORE INTO stale VALUES (?)", ((name,) for name in names))
         except (OSError, ValueError, UnicodeDecodeError):
             return False
         return True
 
-    def _before(self, table: sqlite3.Connection, quads: Path | None) -> Sorted | None:
-        """The last build's sorted `quads` with the names of its graphs that are stale now, written beside the
-        listing, when few enough graphs are (else a sort of every quad is as quick)."""
-        (stale,) = table.execute("SELECT COUNT(*) FROM stale").fetchone()
-        (live,) = table.execute("SELECT COUNT(*) FROM block").fetchone()
-        path = self.workdir / STALE
-        if quads is None or not quads.is_file() or stale > min(MERGE_LIMIT, live // 2):
-            path.unlink(missing_ok=True)
-            return None
-        with path.open("w", encoding="utf-8") as out:
+    def _write_removed(self, table: sqlite3.Connection) -> None:
+        """Write the lines the last dump read of the graphs stale now (their blocks then) and of the graphs dumped
+        at every build (its directory of them): what the sorted quads it wrote hold of them."""
+        with (self.workdir / REMOVED).open("wb") as out:
+            blocks = "SELECT file, start, stop FROM dumped JOIN stale USING (name) ORDER BY file, start"
+            for file, start, stop in table.execute(blocks):
+                for piece in extsort.block_bytes(Block(self.workdir / file, start, stop)):
+                    out.write(piece)
+            for path in sorted((self.workdir / OTHERS).glob("*")):
+                with path.open("rb") as source:
+                    shutil.copyfileobj(source, out)
+
+    def _before(self, table: sqlite3.Connection, quads: Path) -> Sorted:
+        """The last build's sorted `quads`, with the names of its graphs that are stale now written beside the
+        listing and the lines it holds of them (`_write_removed`)."""
+        with (self.workdir / STALE).open("w", encoding="utf-8") as out:
             out.writelines(f"{name}\n" for (name,) in table.execute("SELECT name FROM stale ORDER BY name"))
-        return Sorted(quads, path, DOCUMENTS)
+        return Sorted(quads, self.workdir / STALE, DOCUMENTS, self.workdir / REMOVED)
 
     def _read(self, table: sqlite3.Connection) -> str:
         """Fill the table with the latest block of each graph spooled and with the note; the version of the JSON-LD
@@ -226,6 +247,24 @@ class Spool:
         for directory in self.workdir.glob("dump-*"):
             if not any(directory.iterdir()):
                 directory.rmdir()
+
+
+def _few_stale(table: sqlite3.Connection) -> bool:
+    """Whether few enough graphs are stale for the last sorted quads to be edited rather than every quad sorted."""
+    (stale,) = table.execute("SELECT COUNT(*) FROM stale").fetchone()
+    (live,) = table.execute("SELECT COUNT(*) FROM block").fetchone()
+    return stale <= min(MERGE_LIMIT, live // 2)
+
+
+def _lines_before(lines: BinaryIO, end: int) -> Iterator[bytes]:
+    """The lines of a file up to byte `end`, the file left at `end`."""
+    if end <= 0:
+        return
+    for line in lines:
+        yield line
+        end -= len(line)
+        if end <= 0:
+            return
 
 
 def _segments(workdir: Path) -> list[Path]:

@@ -13,7 +13,7 @@ from pathlib import Path
 import pyoxigraph
 import pytest
 
-from kg import extsort, pipeline, rdf, spool, store
+from kg import extsort, pipeline, rdf, splice, spool, store
 from kg.gazetteer import DEFAULT_PATH
 from kg.pipeline import Context, build
 from kg.vocab import ENTITIES_GRAPH, ONTOLOGY_GRAPH, doc_graph
@@ -312,6 +312,19 @@ def _sorted_whole(monkeypatch: pytest.MonkeyPatch) -> list[extsort.Sorted | None
     return merged
 
 
+def _spliced(monkeypatch: pytest.MonkeyPatch) -> list[list[splice.Edit]]:
+    """The edits of each splice, listed as it is made."""
+    spliced: list[list[splice.Edit]] = []
+    made = splice.splice
+
+    def recorded(source: Path, changes: Iterable[splice.Edit], target: Path) -> None:
+        spliced.append(list(changes))
+        made(source, spliced[-1], target)
+
+    monkeypatch.setattr(splice, "splice", recorded)
+    return spliced
+
+
 def test_a_rebuild_sorts_the_graphs_changed_since_and_merges_them_into_the_last_sorted_quads(
     ctx: Context, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -335,6 +348,8 @@ def test_a_rebuild_sorts_the_graphs_changed_since_and_merges_them_into_the_last_
     shutil.copy(new, inputs)
     change(changed)
     (inputs / pruned.name).unlink()
+    last = set((out / "graph.nq").read_bytes().splitlines(keepends=True))
+    spliced = _spliced(monkeypatch)
     build([inputs], out, ctx=ctx, progress=False, prune=True)
     (_, before) = merged
     assert before is not None and before.quads == out / "graph.nq"
@@ -343,6 +358,14 @@ def test_a_rebuild_sorts_the_graphs_changed_since_and_merges_them_into_the_last_
     stale = before.stale.read_text(encoding="utf-8").splitlines()
     assert stale == sorted(f"<{doc_graph(path.stem)}>" for path in (new, changed, pruned))
     _outputs_show_the_store(out)
+    # What the old file held of the stale graphs and of the entities and ontology graphs, and only that, was edited
+    # out of a copy of it, and the new lines in: every other line copied as it was.
+    now = set((out / "graph.nq").read_bytes().splitlines(keepends=True))
+    [edits] = spliced
+    assert sorted(line for line, added in edits if not added) == sorted(last - now)
+    assert sorted(line for line, added in edits if added) == sorted(now - last)
+    dumped_anew = (*stale, f"<{ENTITIES_GRAPH}>", f"<{ONTOLOGY_GRAPH}>")
+    assert {line.rsplit(b" ", 2)[1].decode() for line, _ in edits} <= set(dumped_anew)
     # The spool's index not as the last dump left it: every quad sorted, the same files.
     (out / pipeline.SPOOL / spool.DUMPED).write_text("12345\n")
     change(changed, "\nАстана.\n")
@@ -365,9 +388,9 @@ def test_a_rebuild_sorts_the_graphs_changed_since_and_merges_them_into_the_last_
 
 
 def test_a_merge_that_fails_says_which_file_it_merged_into(tmp_path: Path) -> None:
-    listing, stale = tmp_path / "listing.tsv", tmp_path / "stale.txt"
-    listing.write_text("")
-    stale.write_text("")
-    before = extsort.Sorted(tmp_path / "graph.nq", stale, spool.DOCUMENTS)  # gone since
+    listing, stale, removed = tmp_path / "listing.tsv", tmp_path / "stale.txt", tmp_path / "removed.nq"
+    for path in (listing, stale, removed):
+        path.write_text("")
+    before = extsort.Sorted(tmp_path / "graph.nq", stale, spool.DOCUMENTS, removed)  # gone since
     with pytest.raises(OSError, match=r"merging .* into .*graph\.nq failed: .*graph\.nq"):
         extsort.sort_dump(extsort.Dump(listing, (), named_only=True, before=before), tmp_path)

@@ -1,0 +1,77 @@
+"""Editing a sorted file into a copy (`kg.splice`): what the edits make, at every size of piece, and what it refuses."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from random import Random
+
+import pytest
+
+from kg import extsort, splice
+
+
+def _lines(rng: Random, n: int) -> list[bytes]:
+    """`n` distinct N-Quads-like lines, a few longer than a read, some with a tab or a prefix of another's object."""
+    lines = set()
+    while len(lines) < n:
+        size = 2**17 // 4 if rng.random() < 0.03 else rng.choice((1, 3, 8))
+        word = "".join(rng.choice("ab\tц") for _ in range(size))
+        lines.add(f'<s{rng.randrange(50)}> <p> "{word}" <g{rng.randrange(3)}> .\n'.encode())
+    return sorted(lines)
+
+
+@pytest.mark.parametrize("pieces", [(2**20, 2**12), (512, 64), (64,), ()])
+@pytest.mark.parametrize("seed", range(6))
+def test_a_splice_writes_the_sorted_lines_with_the_edits_made(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, pieces: tuple[int, ...], seed: int
+) -> None:
+    monkeypatch.setattr(splice, "PIECES", pieces)
+    rng = Random(seed)
+    every = _lines(rng, 400)
+    held = [line for line in every if rng.random() < 0.7]
+    removed = [line for line in held if rng.random() < [0.01, 0.3][seed % 2]]
+    added = [line for line in every if line not in held and rng.random() < 0.2]
+    if seed == 0:
+        added.append(b"\xff the last line\n")
+    source, target = tmp_path / "source.nq", tmp_path / "target.nq"
+    source.write_bytes(b"".join(held))
+    # A line both removed and added stays; the edits come from the lines as the two sides give them.
+    kept = held[len(held) // 2]
+    changes = list(splice.edits(sorted({*removed, kept}), sorted({*added, kept})))
+
+    splice.splice(source, changes, target)
+
+    assert target.read_bytes() == b"".join(sorted(set(held) - set(removed) | set(added) | {kept}))
+    assert (kept, True) not in changes and (kept, False) not in changes
+
+
+def test_an_edit_against_other_lines_is_refused(tmp_path: Path) -> None:
+    source, target = tmp_path / "source.nq", tmp_path / "target.nq"
+    source.write_bytes(b"a\nc\n")
+    for changes, said in (
+        ([(b"b\n", False)], "the line to remove is not there: b'b\\\\n'"),
+        ([(b"d\n", False)], "the line to remove is not there: b'd\\\\n'"),
+        ([(b"c\n", True)], "the line to add is there already: b'c\\\\n'"),
+    ):
+        with pytest.raises(splice.Mismatch, match=said):
+            splice.splice(source, changes, target)
+
+
+def test_sorted_quads_that_do_not_hold_what_the_spool_says_are_sorted_anew(tmp_path: Path) -> None:
+    """The merge's fallback: when the last graph.nq lacks a line the spool says it held, every quad is sorted."""
+    graph = "<https://w3id.org/kg-news/graph/doc/x>"
+    a, b, c = (f'<s> <p> "{word}" {graph} .\n' for word in "abc")
+    quads, stale, removed, listing = (tmp_path / name for name in ("graph.nq", "stale.txt", "removed.nq", "l.tsv"))
+    dumped = tmp_path / "dump.nq"
+    quads.write_text(a)
+    removed.write_text(c)  # not what graph.nq holds
+    stale.write_text(f"{graph}\n")
+    dumped.write_text(b)
+    listing.write_text(extsort.tsv_line(graph, dumped.name, 0, len(b), None, None))
+    before = extsort.Sorted(quads, stale, "<https://w3id.org/kg-news/graph/doc/", removed)
+    work = tmp_path / "work"
+    work.mkdir()
+
+    result = extsort.sort_dump(extsort.Dump(listing, (dumped,), named_only=True, before=before), work)
+
+    assert result.quads.read_text() == b
