@@ -105,6 +105,7 @@ class SortedDump:
     quads: Path  # N-Quads, every quad, sorted
     dump: Dump  # the unsorted dump they were sorted from
     workdir: Path  # where the triples go
+    subjects: Path | None = None  # when the quads were `dump.before`'s edited: the subjects of the quads that changed
 
     @property
     def triples(self) -> Path:
@@ -135,15 +136,15 @@ def sort_dump(dump: Dump, workdir: Path, run_bytes: int = RUN_BYTES) -> SortedDu
     quads = workdir / "quads.nq"
     if dump.before is None:
         sort_lines(dump.paths, quads, workdir, run_bytes, unique=True)
-    else:
-        _merge(dump, dump.before, quads, workdir, run_bytes)
-    return SortedDump(quads, dump, workdir)
+        return SortedDump(quads, dump, workdir)
+    return SortedDump(quads, dump, workdir, _merge(dump, dump.before, quads, workdir, run_bytes))
 
 
-def _merge(dump: Dump, before: Sorted, target: Path, workdir: Path, run_bytes: int) -> None:
+def _merge(dump: Dump, before: Sorted, target: Path, workdir: Path, run_bytes: int) -> Path | None:
     """Sort into `target` the graphs of `dump` that `before` lacks (stale there, or not kept) and the lines it
-    holds of them, and splice the difference into a copy of its sorted quads; sort every quad if they do not hold
-    what `before` says they do."""
+    holds of them, and splice the difference into a copy of its sorted quads; the file of the changed quads'
+    subjects (sorted, each once, as N-Triples writes them and a space). Sort every quad if they do not hold what
+    `before` says they do (then None)."""
     stale = set(before.stale.read_text(encoding="utf-8").splitlines())
     fresh, removed = workdir / "fresh.nq", workdir / "removed.nq"
     with fresh.open("wb") as out:
@@ -153,16 +154,30 @@ def _merge(dump: Dump, before: Sorted, target: Path, workdir: Path, run_bytes: i
                     out.write(piece)
     sort_lines([fresh], fresh, workdir, run_bytes, unique=True)
     sort_lines([before.removed], removed, workdir, run_bytes, unique=True)
+    subjects = workdir / "subjects.txt"
     try:
-        with removed.open("rb") as gone, fresh.open("rb") as new:
-            splice.splice(before.quads, splice.edits(gone, new), target)
+        with removed.open("rb") as gone, fresh.open("rb") as new, subjects.open("wb") as noted:
+            splice.splice(before.quads, _noting_subjects(splice.edits(gone, new), noted), target)
+        return subjects
     except splice.Mismatch:
         sort_lines(list(dump.paths), target, workdir, run_bytes, unique=True)
+        return None
     except OSError as error:
         raise OSError(f"merging the graphs changed since into {before.quads} failed: {error}") from error
     finally:
         fresh.unlink()
         removed.unlink()
+
+
+def _noting_subjects(edits: Iterable[splice.Edit], out: BinaryIO) -> Iterator[splice.Edit]:
+    """The edits, each line's subject written to `out` (a line each, once: the edits come sorted)."""
+    last = b""
+    for edit in edits:
+        subject = edit[0][: edit[0].index(b" ") + 1]
+        if subject != last:
+            out.write(subject + b"\n")
+            last = subject
+        yield edit
 
 
 def sorted_triples(store: Store, workdir: Path, run_bytes: int = RUN_BYTES) -> Path:

@@ -34,7 +34,7 @@ from pyoxigraph import (
 )
 from rdflib.compare import to_canonical_graph
 
-from kg import extsort, spool
+from kg import extsort, splice, spool
 from kg.extsort import Block, Dump, Listed, SortedDump, Statistics, Written, sorted_dump
 from kg.files import atomic_writer, move_atomic
 from kg.rdf import PREFIXES, TYPE
@@ -276,7 +276,8 @@ def write_all(
                     write_jsonld(dump, path)
                 elif fmt not in apart | LINES.keys():
                     with atomic_writer(path) as handle:
-                        dump_sorted(dumped, handle, fmt)
+                        if not (fmt == "ttl" and splice_turtle(path, dumped, handle)):
+                            dump_sorted(dumped, handle, fmt)
             counts = counting.result() if counting else extsort.statistics(dumped.triples, Path(tmp))
         finally:
             wait(futures)  # the helper reads the dump: it must be done before the dump's directory goes
@@ -332,6 +333,31 @@ def dump_sorted(dumped: SortedDump, handle: BinaryIO, fmt: str) -> None:
                   prefixes=PREFIXES)
     else:
         write_triples(dumped.triples, handle, fmt)
+
+
+def splice_turtle(last: Path, dumped: SortedDump, handle: BinaryIO) -> bool:
+    """Write Turtle as the `last` Turtle file with the blocks of the subjects whose quads changed since written anew
+    from the sorted triples (`kg.splice`; at 40M triples seconds instead of ~60 s). False, having written nothing,
+    when every quad was sorted, too many subjects changed, or the last file was not written with PREFIXES."""
+    if dumped.subjects is None or not last.is_file():
+        return False
+    with dumped.subjects.open("rb") as lines:
+        if sum(1 for _ in lines) > TURTLE_EDITS:
+            return False
+    with last.open("rb") as old:
+        if old.read(len(TURTLE_HEADER)) != TURTLE_HEADER:
+            return False
+    with dumped.subjects.open("rb") as lines:
+        blocks = ((key, _turtle_block(dumped.triples, key), None) for key in (line[:-1] for line in lines))
+        splice.replace(last, blocks, handle, splice.turtle(PREFIXES))
+    return True
+
+
+def _turtle_block(triples: Path, subject: bytes) -> bytes:
+    """The Turtle block of a subject's triples (b"" when it has none), as `write_triples` writes it."""
+    written = serialize(parse(b"".join(splice.lines_beginning(triples, subject)), format=RdfFormat.N_TRIPLES),
+                        format=RdfFormat.TURTLE, prefixes=PREFIXES)
+    return written[len(TURTLE_HEADER):] if written else b""
 
 
 def write_triples(triples: Path, handle: BinaryIO, fmt: str) -> None:
@@ -701,6 +727,12 @@ def _ttl(term: object) -> str:
     return str(term)
 
 
+TURTLE_EDITS = 200_000  # at most this many subjects changed for graph.ttl to be spliced rather than written anew
+# What pyoxigraph writes before the first triple in Turtle with our prefixes (their order is its own).
+TURTLE_HEADER = b"".join(
+    line for line in serialize([Triple(TYPE, TYPE, TYPE)], format=RdfFormat.TURTLE, prefixes=PREFIXES).splitlines(True)
+    if line.startswith(b"@prefix ")
+)
 WRITERS = {"jsonld": jsonld, "ttl12": turtle12}  # formats we write ourselves rather than with pyoxigraph
 
 

@@ -5,9 +5,14 @@ from __future__ import annotations
 from pathlib import Path
 from random import Random
 
+import pyoxigraph
 import pytest
 
-from kg import extsort, splice
+from kg import extsort, splice, store
+from kg.rdf import PREFIXES
+from kg.vocab import ID
+
+KG = "https://w3id.org/kg-news/ontology#"
 
 
 def _lines(rng: Random, n: int) -> list[bytes]:
@@ -75,3 +80,48 @@ def test_sorted_quads_that_do_not_hold_what_the_spool_says_are_sorted_anew(tmp_p
     result = extsort.sort_dump(extsort.Dump(listing, (dumped,), named_only=True, before=before), work)
 
     assert result.quads.read_text() == b
+
+
+def _triples(rng: Random, subjects: list[str]) -> list[bytes]:
+    """N-Triples lines about `subjects`: a few predicates each, objects of every kind, literals with a tab, a newline
+    or a quote."""
+    lines = set()
+    for subject in subjects:
+        for _ in range(rng.randrange(1, 6)):
+            predicate = rng.choice(("<http://www.w3.org/2000/01/rdf-schema#label>", f"<{KG}sentence>", f"<{KG}x>"))
+            obj = rng.choice((f"<{ID}doc/d{rng.randrange(9)}#char={rng.randrange(99)},7>", '"a\\tb"', '"c\\nd"@ru',
+                              '"e\\"f"', '"12"^^<http://www.w3.org/2001/XMLSchema#integer>', "_:b1"))
+            lines.add(f"{subject} {predicate} {obj} .\n".encode())
+    return sorted(lines)
+
+
+def _turtle(lines: list[bytes]) -> bytes:
+    return pyoxigraph.serialize(pyoxigraph.parse(b"".join(lines), format=pyoxigraph.RdfFormat.N_TRIPLES),
+                                format=pyoxigraph.RdfFormat.TURTLE, prefixes=PREFIXES)
+
+
+@pytest.mark.parametrize("pieces", [(2**20, 2**12), (256, 32), ()])
+@pytest.mark.parametrize("seed", range(4))
+def test_turtle_spliced_by_subject_is_turtle_written_whole(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, pieces: tuple[int, ...], seed: int
+) -> None:
+    """Subjects written with a prefix and escapes (`kgr:doc\\/d1\\#char\\=3\\,7`), as IRIs and as blank nodes; some
+    subjects' triples changed, some gone, one new: the spliced file is the one written whole."""
+    monkeypatch.setattr(splice, "PIECES", pieces)
+    rng = Random(seed)
+    subjects = sorted({f"<{ID}doc/d{rng.randrange(30)}#char={rng.randrange(30)},7>" for _ in range(60)}
+                      | {"<http://elsewhere.example/x>", "_:b1", "_:b2", f"<{KG}Place>"})
+    before = _triples(rng, subjects)
+    new = f"<{ID}doc/d99#char=1,7>"  # a subject with no block before
+    changed = {*rng.sample(subjects, 8), new}
+    after = sorted({line for line in before if line.split(b" ")[0].decode() not in changed}
+                   | set(_triples(rng, [s for s in changed if s == new or rng.random() < 0.7])))
+    last, triples, target = tmp_path / "graph.ttl", tmp_path / "triples.nt", tmp_path / "new.ttl"
+    last.write_bytes(_turtle(before))
+    triples.write_bytes(b"".join(after))
+    blocks = ((f"{s} ".encode(), store._turtle_block(triples, f"{s} ".encode()), None) for s in sorted(changed))
+
+    splice.replace(last, sorted(blocks), target, splice.turtle(PREFIXES))
+
+    assert target.read_bytes() == _turtle(after)
+    assert b"kgr:doc\\/d" in target.read_bytes()

@@ -350,7 +350,11 @@ def test_a_rebuild_sorts_the_graphs_changed_since_and_merges_them_into_the_last_
     (inputs / pruned.name).unlink()
     last = set((out / "graph.nq").read_bytes().splitlines(keepends=True))
     spliced = _spliced(monkeypatch)
+    turtle: list[bool] = []
+    splice_turtle = store.splice_turtle
+    monkeypatch.setattr(store, "splice_turtle", lambda *args: turtle.append(splice_turtle(*args)) or turtle[-1])
     build([inputs], out, ctx=ctx, progress=False, prune=True)
+    assert turtle == [True]  # graph.ttl too was the last one with the changed subjects' blocks written anew
     (_, before) = merged
     assert before is not None and before.quads == out / "graph.nq"
     assert pickle.loads(pickle.dumps(before)) == before  # as a helper process hands it on
