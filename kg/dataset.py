@@ -160,6 +160,18 @@ def recorded(path: Path) -> Recorded:
     return Recorded(hashes, _counts(values), checksums, written)
 
 
+def recorded_counts(path: Path) -> Statistics | None:
+    """The VoID counts the description at `path` recorded, if it can be read and recorded them all."""
+    values: dict[tuple[object, str], list] = defaultdict(list)
+    try:
+        for quad in _parsed(path):
+            if quad.predicate.value.startswith(VOID):
+                values[(quad.subject, quad.predicate.value)].append(quad.object)
+    except (OSError, SyntaxError):
+        return None
+    return _counts(values)
+
+
 def _counts(values: dict[tuple[object, str], list]) -> Statistics | None:
     """The dataset's VoID counts, class partitions and vocabularies as a description recorded them, if it did."""
     dataset = NamedNode(DATASET)

@@ -7,6 +7,7 @@ code point order, and no line's text is a prefix of another's followed by a byte
 
 from __future__ import annotations
 
+import heapq
 import os
 import shlex
 import sqlite3
@@ -15,7 +16,7 @@ from collections import Counter, deque
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import closing, contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import cached_property
 from pathlib import Path
 from queue import SimpleQueue
@@ -98,6 +99,26 @@ def tsv_line(*fields: object) -> str:
 
 
 @dataclass(frozen=True)
+class Changes:
+    """The quads a sort took out of the last sorted quads and those it put in (`Sorted`), each an N-Quads file,
+    sorted."""
+
+    removed: Path
+    added: Path
+    count: int  # how many, both files together
+
+    def subjects(self) -> Iterator[bytes]:
+        """The changed quads' subjects, each once, in order, as N-Quads writes them and a space."""
+        with self.removed.open("rb") as gone, self.added.open("rb") as new:
+            last = None
+            for line in heapq.merge(gone, new):
+                subject = line[: line.index(b" ") + 1]
+                if subject != last:
+                    yield subject
+                    last = subject
+
+
+@dataclass(frozen=True)
 class SortedDump:
     """A store's quads sorted into a file; the distinct triples of their union are sorted into another the first time
     they are asked for (an N-Quads, TriG or JSON-LD export needs none)."""
@@ -105,7 +126,7 @@ class SortedDump:
     quads: Path  # N-Quads, every quad, sorted
     dump: Dump  # the unsorted dump they were sorted from
     workdir: Path  # where the triples go
-    subjects: Path | None = None  # when the quads were `dump.before`'s edited: the subjects of the quads that changed
+    changes: Changes | None = None  # when the quads are `dump.before`'s edited: what changed
 
     @property
     def triples(self) -> Path:
@@ -140,11 +161,10 @@ def sort_dump(dump: Dump, workdir: Path, run_bytes: int = RUN_BYTES) -> SortedDu
     return SortedDump(quads, dump, workdir, _merge(dump, dump.before, quads, workdir, run_bytes))
 
 
-def _merge(dump: Dump, before: Sorted, target: Path, workdir: Path, run_bytes: int) -> Path | None:
+def _merge(dump: Dump, before: Sorted, target: Path, workdir: Path, run_bytes: int) -> Changes | None:
     """Sort into `target` the graphs of `dump` that `before` lacks (stale there, or not kept) and the lines it
-    holds of them, and splice the difference into a copy of its sorted quads; the file of the changed quads'
-    subjects (sorted, each once, as N-Triples writes them and a space). Sort every quad if they do not hold what
-    `before` says they do (then None)."""
+    holds of them, and splice the difference into a copy of its sorted quads: what changed. Sort every quad if they
+    do not hold what `before` says they do (then None)."""
     stale = set(before.stale.read_text(encoding="utf-8").splitlines())
     fresh, removed = workdir / "fresh.nq", workdir / "removed.nq"
     with fresh.open("wb") as out:
@@ -154,11 +174,13 @@ def _merge(dump: Dump, before: Sorted, target: Path, workdir: Path, run_bytes: i
                     out.write(piece)
     sort_lines([fresh], fresh, workdir, run_bytes, unique=True)
     sort_lines([before.removed], removed, workdir, run_bytes, unique=True)
-    subjects = workdir / "subjects.txt"
+    changes = Changes(workdir / "changes-removed.nq", workdir / "changes-added.nq", 0)
     try:
-        with removed.open("rb") as gone, fresh.open("rb") as new, subjects.open("wb") as noted:
-            splice.splice(before.quads, _noting_subjects(splice.edits(gone, new), noted), target)
-        return subjects
+        with removed.open("rb") as gone, fresh.open("rb") as new, changes.removed.open("wb") as out, \
+                changes.added.open("wb") as put:
+            count = Counter()
+            splice.splice(before.quads, _noted(splice.edits(gone, new), out, put, count), target)
+        return replace(changes, count=count.total())
     except splice.Mismatch:
         sort_lines(list(dump.paths), target, workdir, run_bytes, unique=True)
         return None
@@ -169,14 +191,11 @@ def _merge(dump: Dump, before: Sorted, target: Path, workdir: Path, run_bytes: i
         removed.unlink()
 
 
-def _noting_subjects(edits: Iterable[splice.Edit], out: BinaryIO) -> Iterator[splice.Edit]:
-    """The edits, each line's subject written to `out` (a line each, once: the edits come sorted)."""
-    last = b""
+def _noted(edits: Iterable[splice.Edit], removed: BinaryIO, added: BinaryIO, count: Counter) -> Iterator[splice.Edit]:
+    """The edits, each line written to `removed` or `added` as it goes by, and counted."""
     for edit in edits:
-        subject = edit[0][: edit[0].index(b" ") + 1]
-        if subject != last:
-            out.write(subject + b"\n")
-            last = subject
+        (added if edit[1] else removed).write(edit[0])
+        count[edit[1]] += 1
         yield edit
 
 

@@ -34,6 +34,7 @@ from kg.extract.places import located_in
 from kg.extract.sectors import SectorTagger, load_sectors, sentence_sectors
 from kg.extract.source import reported_by
 from kg.extract.statements import find_statements, statement_facts
+from kg.extsort import Dump, Statistics
 from kg.files import write_atomic
 from kg.gazetteer import Gazetteer
 from kg.ingest import read_documents
@@ -410,7 +411,7 @@ def write_outputs(
                 if spool is not None:
                     spool.close()
                     dump = helper.submit(spool_dump_at, spool.workdir, view, *jsonld, paths["nq"]).result()
-                counts = store.write_all(db, paths, helper, view, dump)
+                counts = store.write_all(db, paths, helper, view, dump, _last_counts(out, dump))
                 page.result()
             _write_counted_report(db, out, report, counts)
             # Last, void.ttl, which describes every file written above, in a process of its own once the helpers
@@ -419,11 +420,18 @@ def write_outputs(
                 alone.submit(dataset.write_at, view, out, started, counts).result()
     else:
         dump = spool.dump(db, *jsonld, paths["nq"]) if spool is not None else None
-        counts = store.write_all(db, paths, dump=dump)
+        counts = store.write_all(db, paths, dump=dump, last=_last_counts(out, dump))
         viz.write_files(db, out)
         _write_counted_report(db, out, report, counts)
         dataset.write(db, out, started=started, counts=counts)
     return dump is not None
+
+
+def _last_counts(out: Path, dump: Dump | None) -> Statistics | None:
+    """The counts the last void.ttl recorded, when the dump's sort edits the graph.nq the same build wrote."""
+    from kg import dataset
+
+    return dataset.recorded_counts(out / dataset.VOID_FILE) if dump and dump.before else None
 
 
 def _write_counted_report(db: store.Store, out: Path, report: BuildReport, counts: store.Statistics) -> None:

@@ -34,7 +34,7 @@ from pyoxigraph import (
 )
 from rdflib.compare import to_canonical_graph
 
-from kg import extsort, splice, spool
+from kg import extsort, recount, splice, spool
 from kg.extsort import Block, Dump, Listed, SortedDump, Statistics, Written, sorted_dump
 from kg.files import atomic_writer, move_atomic
 from kg.rdf import PREFIXES, TYPE
@@ -252,12 +252,14 @@ def write_all(
     helper: Executor | None = None,
     view: Path | None = None,
     dump: Dump | None = None,
+    last: Statistics | None = None,
 ) -> Statistics:
     """Write the store in each format to its path (sorted, atomically) from one external sort; the VoID counts of
-    the union of all graphs. The store is dumped unless its quads are given as a `dump` (a build's spool). With a
-    `helper` process pool, JSON-LD (the slowest to write, and written from the unsorted dump's graphs) is written
-    there and the counts are made there while this process writes the rest; with a `view` (a checkpoint of the
-    store) the store is dumped there too."""
+    the union of all graphs (from the `last` ones, those of the graph.nq the dump's sort edited, when it did: see
+    `recount`). The store is dumped unless its quads are given as a `dump` (a build's spool). With a `helper`
+    process pool, JSON-LD (the slowest to write, and written from the unsorted dump's graphs) is written there and
+    the counts are made there while this process writes the rest; with a `view` (a checkpoint of the store) the
+    store is dumped there too."""
     workdir = next(iter(paths.values())).parent
     workdir.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(prefix=".kg-sort-", dir=workdir) as tmp:
@@ -269,7 +271,8 @@ def write_all(
         futures = [helper.submit(write_jsonld, dump, paths[fmt]) for fmt in apart] if helper else []
         try:
             dumped = extsort.sort_dump(dump, Path(tmp))
-            counting = helper.submit(_statistics_aside, dumped.triples) if helper else None
+            counts = recount.after(store, last, dumped.changes) if last and dumped.changes else None
+            counting = helper.submit(_statistics_aside, dumped.triples) if helper and counts is None else None
             futures += [counting] if counting else []
             for fmt, path in paths.items():
                 if fmt in apart and not helper:
@@ -278,7 +281,8 @@ def write_all(
                     with atomic_writer(path) as handle:
                         if not (fmt == "ttl" and splice_turtle(path, dumped, handle)):
                             dump_sorted(dumped, handle, fmt)
-            counts = counting.result() if counting else extsort.statistics(dumped.triples, Path(tmp))
+            if counts is None:
+                counts = counting.result() if counting else extsort.statistics(dumped.triples, Path(tmp))
         finally:
             wait(futures)  # the helper reads the dump: it must be done before the dump's directory goes
         for future in futures:
@@ -337,27 +341,25 @@ def dump_sorted(dumped: SortedDump, handle: BinaryIO, fmt: str) -> None:
 
 def splice_turtle(last: Path, dumped: SortedDump, handle: BinaryIO) -> bool:
     """Write Turtle as the `last` Turtle file with the blocks of the subjects whose quads changed since written anew
-    from the sorted triples (`kg.splice`; at 40M triples seconds instead of ~60 s). False, having written nothing,
-    when every quad was sorted, too many subjects changed, or the last file was not written with PREFIXES."""
-    if dumped.subjects is None or not last.is_file():
+    from the sorted quads (`kg.splice`; at 40M triples seconds instead of ~60 s). False, having written nothing,
+    when every quad was sorted, too many changed, or the last file was not written with PREFIXES."""
+    if dumped.changes is None or dumped.changes.count > recount.LIMIT or not dumped.dump.named_only:
         return False
-    with dumped.subjects.open("rb") as lines:
-        if sum(1 for _ in lines) > TURTLE_EDITS:
-            return False
     with last.open("rb") as old:
         if old.read(len(TURTLE_HEADER)) != TURTLE_HEADER:
             return False
-    with dumped.subjects.open("rb") as lines:
-        blocks = ((key, _turtle_block(dumped.triples, key), None) for key in (line[:-1] for line in lines))
-        splice.replace(last, blocks, handle, splice.turtle(PREFIXES))
+    blocks = ((key, _turtle_block(dumped.quads, key), None) for key in dumped.changes.subjects())
+    splice.replace(last, blocks, handle, splice.turtle(PREFIXES))
     return True
 
 
-def _turtle_block(triples: Path, subject: bytes) -> bytes:
-    """The Turtle block of a subject's triples (b"" when it has none), as `write_triples` writes it."""
-    written = serialize(parse(b"".join(splice.lines_beginning(triples, subject)), format=RdfFormat.N_TRIPLES),
-                        format=RdfFormat.TURTLE, prefixes=PREFIXES)
-    return written[len(TURTLE_HEADER):] if written else b""
+def _turtle_block(quads: Path, subject: bytes) -> bytes:
+    """The Turtle block of a subject's triples in sorted quads that all name their graph (b"" when it has none), as
+    `write_triples` writes it."""
+    triples = dict.fromkeys(extsort.triple_lines(splice.lines_beginning(quads, subject)))
+    written = serialize(parse(b"".join(triples), format=RdfFormat.N_TRIPLES), format=RdfFormat.TURTLE,
+                        prefixes=PREFIXES)
+    return written[len(TURTLE_HEADER):]
 
 
 def write_triples(triples: Path, handle: BinaryIO, fmt: str) -> None:

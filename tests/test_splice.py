@@ -13,6 +13,7 @@ from kg.rdf import PREFIXES
 from kg.vocab import ID
 
 KG = "https://w3id.org/kg-news/ontology#"
+EX = "http://example.org/"
 
 
 def _lines(rng: Random, n: int) -> list[bytes]:
@@ -106,7 +107,7 @@ def test_turtle_spliced_by_subject_is_turtle_written_whole(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, pieces: tuple[int, ...], seed: int
 ) -> None:
     """Subjects written with a prefix and escapes (`kgr:doc\\/d1\\#char\\=3\\,7`), as IRIs and as blank nodes; some
-    subjects' triples changed, some gone, one new: the spliced file is the one written whole."""
+    subjects' triples changed, some gone, one new, each in two graphs: the spliced file is the one written whole."""
     monkeypatch.setattr(splice, "PIECES", pieces)
     rng = Random(seed)
     subjects = sorted({f"<{ID}doc/d{rng.randrange(30)}#char={rng.randrange(30)},7>" for _ in range(60)}
@@ -116,10 +117,10 @@ def test_turtle_spliced_by_subject_is_turtle_written_whole(
     changed = {*rng.sample(subjects, 8), new}
     after = sorted({line for line in before if line.split(b" ")[0].decode() not in changed}
                    | set(_triples(rng, [s for s in changed if s == new or rng.random() < 0.7])))
-    last, triples, target = tmp_path / "graph.ttl", tmp_path / "triples.nt", tmp_path / "new.ttl"
+    last, quads, target = tmp_path / "graph.ttl", tmp_path / "graph.nq", tmp_path / "new.ttl"
     last.write_bytes(_turtle(before))
-    triples.write_bytes(b"".join(after))
-    blocks = ((f"{s} ".encode(), store._turtle_block(triples, f"{s} ".encode()), None) for s in sorted(changed))
+    quads.write_bytes(b"".join(line[:-3] + f" <{EX}g{n}> .\n".encode() for line in after for n in (1, 2)))
+    blocks = ((f"{s} ".encode(), store._turtle_block(quads, f"{s} ".encode()), None) for s in sorted(changed))
 
     splice.replace(last, sorted(blocks), target, splice.turtle(PREFIXES))
 

@@ -13,7 +13,7 @@ from pathlib import Path
 import pyoxigraph
 import pytest
 
-from kg import extsort, pipeline, rdf, splice, spool, store
+from kg import dataset, extsort, pipeline, rdf, recount, splice, spool, store
 from kg.gazetteer import DEFAULT_PATH
 from kg.pipeline import Context, build
 from kg.vocab import ENTITIES_GRAPH, ONTOLOGY_GRAPH, doc_graph
@@ -68,6 +68,11 @@ def _jsonld_written(monkeypatch: pytest.MonkeyPatch) -> list[str]:
 def _outputs_show_the_store(out: Path) -> None:
     for fmt in ("nq", "ttl", "jsonld"):
         assert (out / f"graph.{fmt}").read_bytes() == _dumped(out / "store", fmt), fmt
+
+
+def _counted(out: Path) -> extsort.Statistics:
+    """VoID's counts of the store in `out`, every triple counted."""
+    return store.statistics(pyoxigraph.Store.read_only(str(out / "store")))
 
 
 def _spooled(out: Path) -> dict[str, extsort.Block]:
@@ -353,8 +358,16 @@ def test_a_rebuild_sorts_the_graphs_changed_since_and_merges_them_into_the_last_
     turtle: list[bool] = []
     splice_turtle = store.splice_turtle
     monkeypatch.setattr(store, "splice_turtle", lambda *args: turtle.append(splice_turtle(*args)) or turtle[-1])
+    recounted: list[extsort.Statistics | None] = []
+    counted_before = _counted(out)
+    after = recount.after
+    monkeypatch.setattr(recount, "after", lambda *args: recounted.append(after(*args)) or recounted[-1])
     build([inputs], out, ctx=ctx, progress=False, prune=True)
     assert turtle == [True]  # graph.ttl too was the last one with the changed subjects' blocks written anew
+    # VoID's counts were the last ones with the changes looked up, and are those of every triple counted.
+    assert recounted[0] is not None
+    assert dataset.recorded_counts(out / dataset.VOID_FILE) == recounted[0] == _counted(out)
+    assert recounted[0].triples != counted_before.triples and recounted[0].subjects != counted_before.subjects
     (_, before) = merged
     assert before is not None and before.quads == out / "graph.nq"
     assert pickle.loads(pickle.dumps(before)) == before  # as a helper process hands it on
