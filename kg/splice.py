@@ -232,9 +232,13 @@ def _read(fd: int, start: int, stop: int) -> bytes:
 
 
 def _copy(src: int, dst: int, start: int, count: int) -> None:
-    """Append src[start:start + count] to `dst` in the kernel."""
+    """Append src[start:start + count] to `dst`, in the kernel where it can (Linux)."""
     while count:
-        done = os.copy_file_range(src, dst, count, start)
+        if hasattr(os, "copy_file_range"):
+            done = os.copy_file_range(src, dst, count, start)
+        else:
+            done = len(data := os.pread(src, min(count, PIECES[-1] if PIECES else READ), start))
+            _write(dst, data)
         if not done:
             raise OSError(f"the file ended before byte {start + count}")
         start, count = start + done, count - done

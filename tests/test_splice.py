@@ -26,12 +26,15 @@ def _lines(rng: Random, n: int) -> list[bytes]:
     return sorted(lines)
 
 
+@pytest.mark.parametrize("kernel", [True, False])  # whether stretches are copied by copy_file_range (Linux)
 @pytest.mark.parametrize("pieces", [(2**20, 2**12), (512, 64), (64,), ()])
 @pytest.mark.parametrize("seed", range(6))
 def test_a_splice_writes_the_sorted_lines_with_the_edits_made(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, pieces: tuple[int, ...], seed: int
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, pieces: tuple[int, ...], seed: int, kernel: bool
 ) -> None:
     monkeypatch.setattr(splice, "PIECES", pieces)
+    if not kernel:
+        monkeypatch.delattr(splice.os, "copy_file_range")
     rng = Random(seed)
     every = _lines(rng, 400)
     held = [line for line in every if rng.random() < 0.7]
