@@ -11,7 +11,7 @@ from __future__ import annotations
 import hashlib
 import tempfile
 from collections import defaultdict
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import closing
 from dataclasses import dataclass
@@ -86,7 +86,7 @@ def now() -> datetime:
 
 def write(
     db: Store, out: Path, *, started: datetime | None = None, ended: datetime | None = None,
-    counts: Statistics | None = None,
+    counts: Statistics | None = None, hashed: Checksums | None = None,
 ) -> Path:
     """Describe the built dataset in `out`/void.ttl; call it after every other output file is written. `counts`
     are the union's VoID counts as the files were written; without them, those the last description recorded
@@ -94,7 +94,8 @@ def write(
     names every document (100k documents: 400k triples)."""
     ended = ended or now()
     last = recorded(out / VOID_FILE)
-    triples = describe(db, out, started=started, ended=ended, previous=last, counts=counts or last.counts)
+    triples = describe(db, out, started=started, ended=ended, previous=last, counts=counts or last.counts,
+                       hashed=hashed)
     path = out / VOID_FILE
     with tempfile.TemporaryDirectory(prefix=".kg-void-", dir=out) as tmp:
         lines, ordered, turtle = Path(tmp) / "lines.nt", Path(tmp) / "sorted.nt", Path(tmp) / "void.ttl"
@@ -110,9 +111,20 @@ def write(
     return path
 
 
-def write_at(store_path: Path, out: Path, started: datetime | None, counts: Statistics) -> Path:
+def write_at(
+    store_path: Path, out: Path, started: datetime | None, counts: Statistics, hashed: Checksums | None = None
+) -> Path:
     """`write` in a process of its own, from a read-only view of the store at `store_path`."""
-    return write(Store.read_only(str(store_path)), out, started=started, counts=counts)
+    return write(Store.read_only(str(store_path)), out, started=started, counts=counts, hashed=hashed)
+
+
+def checksums(paths: Iterable[Path]) -> Checksums:
+    """The sha256 of each file with the size and modification time it had, two at a time: a description written
+    later takes them for the files that have neither changed since (`write`)."""
+    stats = {path: path.stat() for path in paths}
+    with ThreadPoolExecutor(2) as pool:
+        sums = dict(zip(stats, pool.map(_sha256, stats), strict=True))
+    return {path.name: (stat.st_size, stat.st_mtime_ns, sums[path]) for path, stat in stats.items()}
 
 
 def read(path: Path) -> list[Triple]:
@@ -122,6 +134,9 @@ def read(path: Path) -> list[Triple]:
 
 def _parsed(path: Path) -> Iterator[Quad]:
     return parse(path=str(path), format=RdfFormat.TURTLE, base_iri=DATASET + "/")
+
+
+Checksums = dict[str, tuple[int, int, str]]  # file name → (byte size, modification time in ns, sha256) when hashed
 
 
 @dataclass(frozen=True)
@@ -187,10 +202,10 @@ def _counts(values: dict[tuple[object, str], list]) -> Statistics | None:
 
 def describe(
     db: Store, out: Path, *, started: datetime | None, ended: datetime, previous: Recorded,
-    counts: Statistics | None = None,
+    counts: Statistics | None = None, hashed: Checksums | None = None,
 ) -> Iterator[Triple]:
     """Every triple of the description of the dataset built in `out` (file IRIs absolute under `out`), unsorted;
-    `previous` holds the document hashes the last description recorded."""
+    `previous` holds the document hashes the last description recorded; `hashed`, files hashed since."""
     dataset = NamedNode(DATASET)
     build = NamedNode(f"{ID}build/{ended:%Y%m%dT%H%M%SZ}")
     counts = counts or store.statistics(db)
@@ -200,7 +215,7 @@ def describe(
     yield from _classes(dataset, counts)
     yield from _linksets(db, dataset)
     yield from _vocabularies(dataset, counts)
-    yield from _distributions(out, dataset, previous)
+    yield from _distributions(out, dataset, previous, hashed or {})
     yield from _build(db, dataset, build, started, ended, previous.hashes)
 
 
@@ -295,17 +310,19 @@ def _vocabularies(dataset: NamedNode, counts: Statistics) -> list[Triple]:
     return [Triple(dataset, _n(VOID, "vocabulary"), NamedNode(ns)) for ns in counts.vocabularies]
 
 
-def _distributions(out: Path, dataset: NamedNode, previous: Recorded) -> list[Triple]:
+def _distributions(out: Path, dataset: NamedNode, previous: Recorded, hashed: Checksums) -> list[Triple]:
     """A dcat:Distribution per output file: media type, byte size, sha256, licence; dumps are void:dataDump.
     A file unmodified since the `previous` description keeps the sha256 it recorded (an unchanged rebuild would
-    otherwise read every dump: 18 GB at 100k documents); the others are hashed two at a time (hashlib lets go of
-    the GIL)."""
+    otherwise read every dump: 18 GB at 100k documents), and one `hashed` since as it was then has that sha256;
+    the others are hashed two at a time (hashlib lets go of the GIL)."""
     files = [path for path in sorted(out.iterdir()) if path.is_file() and not path.name.startswith(".")
              and path.name != VOID_FILE and path.suffix in MEDIA_TYPES]
     stats, sums = {path: path.stat() for path in files}, {}
     for path, stat in stats.items():
-        recorded = previous.checksums.get(path.name)
-        if recorded and recorded[0] == stat.st_size and stat.st_mtime_ns < previous.written_ns:
+        recorded, known = previous.checksums.get(path.name), hashed.get(path.name)
+        if known and known[:2] == (stat.st_size, stat.st_mtime_ns):
+            sums[path] = known[2]
+        elif recorded and recorded[0] == stat.st_size and stat.st_mtime_ns < previous.written_ns:
             sums[path] = recorded[1]
     with ThreadPoolExecutor(2) as pool:
         modified = [path for path in files if path not in sums]

@@ -412,12 +412,15 @@ def write_outputs(
                     spool.close()
                     dump = helper.submit(spool_dump_at, spool.workdir, view, *jsonld, paths["nq"]).result()
                 counts = store.write_all(db, paths, helper, view, dump, _last_counts(out, dump))
+                # While the page is drawn (~70 s at 100k documents, longer than a rebuild's other files): void.ttl
+                # would hash these files after it, graph.nq's 9.5 GB among them.
+                hashed = dataset.checksums(paths.values())
                 page.result()
             _write_counted_report(db, out, report, counts)
             # Last, void.ttl, which describes every file written above, in a process of its own once the helpers
             # are gone: reading every document's hash fills the reader's RocksDB cache (+130 MB at 100k documents).
             with ProcessPoolExecutor(1, mp_context=spawn, initializer=start_output_helper) as alone:
-                alone.submit(dataset.write_at, view, out, started, counts).result()
+                alone.submit(dataset.write_at, view, out, started, counts, hashed).result()
     else:
         dump = spool.dump(db, *jsonld, paths["nq"]) if spool is not None else None
         counts = store.write_all(db, paths, dump=dump, last=_last_counts(out, dump))

@@ -220,6 +220,30 @@ def test_an_unchanged_rebuild_hashes_only_the_files_modified_since_the_last_desc
         assert recorded == hashlib.sha256((out / name).read_bytes()).hexdigest(), name
 
 
+def test_files_hashed_before_the_description_are_not_hashed_again_unless_changed_since(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A build with workers hashes its RDF files while the page is drawn; void.ttl takes those sums for the files
+    as they were then, and hashes a file changed since."""
+    kept, changed = tmp_path / "graph.nq", tmp_path / "graph.ttl"
+    kept.write_text("<urn:x:a> <urn:x:b> <urn:x:c> <urn:x:g> .\n")
+    changed.write_text("")
+    hashed = dataset.checksums([kept, changed])
+    assert hashed["graph.nq"][2] == hashlib.sha256(kept.read_bytes()).hexdigest()
+    hashed["graph.nq"] = (*hashed["graph.nq"][:2], "0" * 64)  # what the description must take, unread
+    changed.write_text("<urn:x:a> <urn:x:b> <urn:x:c> .\n")
+    read: list[str] = []
+    sha256 = dataset._sha256
+    monkeypatch.setattr(dataset, "_sha256", lambda path: read.append(path.name) or sha256(path))
+
+    void = load(dataset.write(Store(), tmp_path, hashed=hashed))
+
+    assert read == ["graph.ttl"]
+    for name, sha in (("graph.nq", "0" * 64), ("graph.ttl", hashlib.sha256(changed.read_bytes()).hexdigest())):
+        assert one(void, f"""
+            SELECT ?sha WHERE {{ ?d dcterms:title "{name}" ; spdx:checksum/spdx:checksumValue ?sha }}""") == sha
+
+
 def test_start_and_end_times_when_the_start_is_known(tmp_path: Path) -> None:
     db = Store()
     started, ended = datetime(2025, 6, 17, 10, 0, tzinfo=UTC), datetime(2025, 6, 17, 10, 2, 5, tzinfo=UTC)
