@@ -343,7 +343,8 @@ def splice_turtle(last: Path, dumped: SortedDump, handle: BinaryIO) -> bool:
     """Write Turtle as the `last` Turtle file with the blocks of the subjects whose quads changed since written anew
     from the sorted quads (`kg.splice`; at 40M triples seconds instead of ~60 s). False, having written nothing,
     when every quad was sorted, too many changed, or the last file was not written with PREFIXES."""
-    if dumped.changes is None or dumped.changes.count > recount.LIMIT or not dumped.dump.named_only:
+    if dumped.changes is None or dumped.changes.count > recount.LIMIT or not dumped.dump.named_only \
+            or not last.is_file():
         return False
     with last.open("rb") as old:
         if old.read(len(TURTLE_HEADER)) != TURTLE_HEADER:
@@ -729,7 +730,6 @@ def _ttl(term: object) -> str:
     return str(term)
 
 
-TURTLE_EDITS = 200_000  # at most this many subjects changed for graph.ttl to be spliced rather than written anew
 # What pyoxigraph writes before the first triple in Turtle with our prefixes (their order is its own).
 TURTLE_HEADER = b"".join(
     line for line in serialize([Triple(TYPE, TYPE, TYPE)], format=RdfFormat.TURTLE, prefixes=PREFIXES).splitlines(True)
