@@ -119,8 +119,8 @@ def write_at(
 
 
 def checksums(paths: Iterable[Path]) -> Checksums:
-    """The sha256 of each file with the size and modification time it had, two at a time: a description written
-    later takes them for the files that have neither changed since (`write`)."""
+    """The sha256 of each file with the size and modification time it had, two at a time (hashlib lets go of the
+    GIL): a description written later takes them for the files that have neither changed since (`write`)."""
     stats = {path: path.stat() for path in paths}
     with ThreadPoolExecutor(2) as pool:
         sums = dict(zip(stats, pool.map(_sha256, stats), strict=True))
@@ -314,7 +314,7 @@ def _distributions(out: Path, dataset: NamedNode, previous: Recorded, hashed: Ch
     """A dcat:Distribution per output file: media type, byte size, sha256, licence; dumps are void:dataDump.
     A file unmodified since the `previous` description keeps the sha256 it recorded (an unchanged rebuild would
     otherwise read every dump: 18 GB at 100k documents), and one `hashed` since as it was then has that sha256;
-    the others are hashed two at a time (hashlib lets go of the GIL)."""
+    the others are hashed (`checksums`)."""
     files = [path for path in sorted(out.iterdir()) if path.is_file() and not path.name.startswith(".")
              and path.name != VOID_FILE and path.suffix in MEDIA_TYPES]
     stats, sums = {path: path.stat() for path in files}, {}
@@ -324,9 +324,8 @@ def _distributions(out: Path, dataset: NamedNode, previous: Recorded, hashed: Ch
             sums[path] = known[2]
         elif recorded and recorded[0] == stat.st_size and stat.st_mtime_ns < previous.written_ns:
             sums[path] = recorded[1]
-    with ThreadPoolExecutor(2) as pool:
-        modified = [path for path in files if path not in sums]
-        sums.update(zip(modified, pool.map(_sha256, modified), strict=True))
+    fresh = checksums(path for path in files if path not in sums)
+    sums.update((path, fresh[path.name][2]) for path in files if path not in sums)
     triples = []
     for path in files:
         media_type, conforms_to = MEDIA_TYPES[path.suffix]

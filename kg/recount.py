@@ -6,7 +6,7 @@ stop 33)."""
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import replace
 from itertools import islice
 from pathlib import Path
@@ -57,7 +57,9 @@ def _quads(path: Path) -> Iterator[Quad]:
     return parse(path=str(path), format=RdfFormat.N_QUADS)
 
 
-def _flips(store: Store, removed: list[Quad], added: list[Quad], pattern) -> dict[tuple, tuple[bool, bool]]:
+def _flips(
+    store: Store, removed: list[Quad], added: list[Quad], pattern: Callable[[Quad], tuple]
+) -> dict[tuple, tuple[bool, bool]]:
     """For each pattern the changed quads match: whether the union held a match before the changes, and holds one
     now. Now is the store's; before, now less the matches added plus those removed."""
     gone, new = Counter(map(pattern, removed)), Counter(map(pattern, added))
