@@ -324,8 +324,9 @@ def _distributions(out: Path, dataset: NamedNode, previous: Recorded, hashed: Ch
             sums[path] = known[2]
         elif recorded and recorded[0] == stat.st_size and stat.st_mtime_ns < previous.written_ns:
             sums[path] = recorded[1]
-    fresh = checksums(path for path in files if path not in sums)
-    sums.update((path, fresh[path.name][2]) for path in files if path not in sums)
+    modified = [path for path in files if path not in sums]
+    fresh = checksums(modified)
+    sums.update((path, fresh[path.name][2]) for path in modified)
     triples = []
     for path in files:
         media_type, conforms_to = MEDIA_TYPES[path.suffix]

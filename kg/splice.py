@@ -237,7 +237,7 @@ def _copy(src: int, dst: int, start: int, count: int) -> None:
         if hasattr(os, "copy_file_range"):
             done = os.copy_file_range(src, dst, count, start)
         else:
-            done = len(data := os.pread(src, min(count, PIECES[-1] if PIECES else READ), start))
+            done = len(data := os.pread(src, min(count, PIECES[-1]), start))
             _write(dst, data)
         if not done:
             raise OSError(f"the file ended before byte {start + count}")
