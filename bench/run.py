@@ -36,7 +36,7 @@ def benchmarks(sizes: str) -> dict[str, tuple[str, list[str]]]:
     """Name → (section title, command) of every benchmark."""
     python = ".venv/bin/python"
     return {
-        "throughput": ("Throughput: raw natasha vs our pipeline vs `--workers 1` vs `--workers 2`",
+        "throughput": ("Throughput: raw natasha vs our pipeline vs `--workers 1` vs `--workers 2` vs `--dask`",
                        [python, "bench/throughput.py", "--docs", "2000", "--rounds", "5"]),
         "rdf": ("A 1M-triple graph: store load and serializations",
                 [python, "bench/rdf_scale.py", "--rounds", "3"]),

@@ -7,24 +7,30 @@ On the same generated documents, side by side in each round, each measurement in
 - pools of 1 and 2 processes: the same through `kg.parallel.map_documents` (what `--workers 2` runs), worker start
   and model loading included in both, so that their ratio is the scaling of annotation and extraction;
 - `kg build --workers 1` and `--workers 2`: the command end to end into a fresh directory (model loading, store,
-  every output file included).
+  every output file included);
+- `kg build --dask`: the same against a cluster of two worker processes of one thread each on loopback, started
+  before the timing as the README's `dask scheduler` / `dask worker` lines start one, and stopped after (the
+  workers' model loading is timed, as the pool's is).
 Every process gets OPENBLAS_NUM_THREADS=1 (what `kg build` sets for itself and its workers).
 
     .venv/bin/python bench/throughput.py [--docs 2000] [--rounds 3] [--builds]
 
-`--builds` runs only the two `kg build` configurations (a quarter of the time).
+`--builds` runs only the three `kg build` configurations (a third of the time).
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
+import socket
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -35,8 +41,9 @@ from corpus import write_corpus  # noqa: E402  (bench/ is put on the path first)
 PYTHON = sys.executable
 KG = str(Path(PYTHON).parent / "kg")
 ENV = {**os.environ, "OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"}
+DASK = "kg build --dask, 2 workers"
 CONFIGS = ("raw natasha", "our pipeline", "pool of 1 process", "pool of 2 processes", "kg build --workers 1",
-           "kg build --workers 2")
+           "kg build --workers 2", DASK)
 IN_PROCESS = {"raw natasha": ["--raw"], "our pipeline": ["--pipeline"], "pool of 1 process": ["--pool", "1"],
               "pool of 2 processes": ["--pool", "2"]}
 
@@ -108,12 +115,36 @@ def run_in_process(options: list[str], folder: Path) -> dict:
     return json.loads(output.strip().splitlines()[-1])
 
 
-def run_build(folder: Path, workers: int) -> dict:
+@contextlib.contextmanager
+def dask_cluster(workers: int = 2) -> Iterator[str]:
+    """A scheduler and `workers` single-threaded worker processes on loopback, as the README starts them; its
+    address, once every worker has joined."""
+    from distributed import Client
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        address = f"tcp://127.0.0.1:{probe.getsockname()[1]}"
+    dask = str(Path(PYTHON).parent / "dask")
+    quiet = {"env": ENV, "stdout": subprocess.DEVNULL, "stderr": subprocess.DEVNULL}
+    scheduler = subprocess.Popen([dask, "scheduler", "--host", "127.0.0.1", "--port", address.rpartition(":")[2],
+                                  "--no-dashboard"], **quiet)
+    worker = subprocess.Popen([dask, "worker", address, "--nworkers", str(workers), "--nthreads", "1",
+                               "--no-dashboard"], **quiet)
+    try:
+        with Client(address, timeout=60) as client:
+            client.wait_for_workers(workers, timeout=60)
+        yield address
+    finally:
+        for process in (worker, scheduler):
+            process.terminate()
+            process.wait()
+
+
+def run_build(folder: Path, options: list[str]) -> dict:
     """`kg build` end to end into a fresh directory."""
     with tempfile.TemporaryDirectory(prefix="kg-bench-") as out:
         started = time.perf_counter()
-        subprocess.run([KG, "build", str(folder), "-o", out, "--quiet", "--workers", str(workers)], env=ENV,
-                       check=True)
+        subprocess.run([KG, "build", str(folder), "-o", out, "--quiet", *options], env=ENV, check=True)
         seconds = time.perf_counter() - started
         report = json.loads((Path(out) / "report.json").read_text())
     return {"documents": report["documents"], "tokens": report["tokens"], "seconds": seconds}
@@ -128,8 +159,11 @@ def measure(docs: int, rounds: int, configs: tuple[str, ...] = CONFIGS) -> dict[
             load = os.getloadavg()[0]
             if name in IN_PROCESS:
                 result = run_in_process(IN_PROCESS[name], folder)
+            elif name == DASK:
+                with dask_cluster() as address:
+                    result = run_build(folder, ["--dask", address])
             else:
-                result = run_build(folder, int(name[-1]))
+                result = run_build(folder, ["--workers", name[-1]])
             result["load"] = load
             results[name].append(result)
             print(f"round {number + 1} {name}: {result}", file=sys.stderr, flush=True)
@@ -164,8 +198,14 @@ def table(results: dict[str, list[dict]]) -> str:
         ]
     rounds = ", ".join(f"{one['seconds'] / two['seconds']:.2f}×" for one, two in
                        zip(results["kg build --workers 1"], results["kg build --workers 2"], strict=True))
+    rows.append(f"- `--workers 2` is **{scaling:.2f}×** `--workers 1` end to end (target ≥ 1.7×; by round: {rounds})")
+    if DASK in medians:
+        dask = medians["kg build --workers 1"] / medians[DASK]
+        versus = ", ".join(f"{two['seconds'] / cluster['seconds']:.2f}×" for two, cluster in
+                           zip(results["kg build --workers 2"], results[DASK], strict=True))
+        rows.append(f"- `--dask` on two worker processes is **{dask:.2f}×** `--workers 1` and **"
+                    f"{medians['kg build --workers 2'] / medians[DASK]:.2f}×** `--workers 2` (by round: {versus})")
     rows += [
-        f"- `--workers 2` is **{scaling:.2f}×** `--workers 1` end to end (target ≥ 1.7×; by round: {rounds})",
         f"- 1-minute load average at the start of the runs: {min(loads):.1f} to {max(loads):.1f} on "
         f"{os.cpu_count()} cores",
     ]
@@ -176,7 +216,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--docs", type=int, default=2000)
     parser.add_argument("--rounds", type=int, default=3)
-    parser.add_argument("--builds", action="store_true", help="only `kg build --workers 1` and `--workers 2`")
+    parser.add_argument("--builds", action="store_true", help="only the `kg build` configurations")
     parser.add_argument("--folder", type=Path, help=argparse.SUPPRESS)
     parser.add_argument("--raw", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--pipeline", action="store_true", help=argparse.SUPPRESS)
@@ -189,7 +229,7 @@ def main() -> None:
     elif args.pool:
         print(json.dumps(time_pool(args.folder, args.pool)))
     else:
-        print(table(measure(args.docs, args.rounds, CONFIGS[-2:] if args.builds else CONFIGS)))
+        print(table(measure(args.docs, args.rounds, CONFIGS[-3:] if args.builds else CONFIGS)))
 
 
 if __name__ == "__main__":

@@ -21,6 +21,7 @@ from itertools import chain, islice
 
 from distributed import Client, Worker, WorkerPlugin, as_completed, get_worker
 
+from kg import malloc
 from kg.batching import batches
 from kg.pipeline import ANNOTATE_BATCH, Context, Outcome, build_batch, load_context
 from kg.types import Document
@@ -37,6 +38,7 @@ class ContextPlugin(WorkerPlugin):
         self.ctx: Context | None = None
 
     async def setup(self, worker: Worker) -> None:
+        malloc.heap_large_allocations()
         # in a thread: loading takes seconds, and the worker's event loop must keep answering the scheduler
         self.ctx = await asyncio.to_thread(_process_context)
 

@@ -8,6 +8,7 @@ import hashlib
 import io
 import json
 import multiprocessing
+import os
 import platform
 import shutil
 import subprocess
@@ -340,6 +341,36 @@ def test_freed_memory_goes_back_to_the_system(mode: str, given_back_when_freed: 
     when_freed, after_trim = map(int, out.split())
     assert (when_freed >= 90) is given_back_when_freed
     assert after_trim >= 90
+
+
+ALLOCATE_AND_COUNT = """
+import resource
+import sys
+from kg import malloc
+
+if sys.argv[1] == "heap":
+    malloc.heap_large_allocations()
+before = resource.getrusage(resource.RUSAGE_SELF).ru_minflt
+for _ in range(50):
+    block = b"x" * (4 << 20)  # like one of natasha's arrays, written whole
+    del block
+print(resource.getrusage(resource.RUSAGE_SELF).ru_minflt - before)
+"""
+
+
+@pytest.mark.skipif(platform.libc_ver()[0] != "glibc", reason="mallopt is glibc's")
+@pytest.mark.parametrize(("mode", "faults_each_time"), [("as the nanny leaves it", True), ("heap", False)])
+def test_a_dask_workers_large_allocations_come_from_the_heap(mode: str, faults_each_time: bool) -> None:
+    """What the Dask worker plugin does first: with MALLOC_TRIM_THRESHOLD_ set, as Dask's nanny sets it for its
+    workers, each 4 MB block is mapped anew and its 1,024 pages faulted in, unless large allocations are served
+    from the heap again."""
+    env = {**os.environ, "MALLOC_TRIM_THRESHOLD_": "65536"}
+    faults = int(subprocess.run(
+        [sys.executable, "-c", ALLOCATE_AND_COUNT, mode], capture_output=True, text=True, check=True, cwd=ROOT,
+        env=env,
+    ).stdout)
+    assert (faults >= 50 * 1024 * 0.9) is faults_each_time, faults
+    assert faults_each_time or faults < 5 * 1024, faults
 
 
 @pytest.mark.skipif(platform.libc_ver()[0] != "glibc", reason="mallopt is glibc's")
