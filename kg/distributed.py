@@ -38,7 +38,7 @@ class ContextPlugin(WorkerPlugin):
         self.ctx: Context | None = None
 
     async def setup(self, worker: Worker) -> None:
-        malloc.heap_large_allocations()
+        malloc.heap_large_allocations()  # undoes what the nanny's MALLOC_TRIM_THRESHOLD_ costs natasha
         # in a thread: loading takes seconds, and the worker's event loop must keep answering the scheduler
         self.ctx = await asyncio.to_thread(_process_context)
 
