@@ -6,10 +6,12 @@ Every machine needs this project installed in the same version (`pip install -e 
     dask worker tcp://HOST:8786 --nworkers 4 --nthreads 1   # on each machine: one process per core
     kg build articles/ -o output/ --dask tcp://HOST:8786    # anywhere that reaches the scheduler
 
-Each worker loads the models once (`ContextPlugin`). The client reads the input, skips unchanged documents, sends
-the others to the cluster in bounded batches, and loads the N-Quads that come back into its own store: IRIs are
-deterministic, so merging the workers' graphs is a union. For a store larger than one machine, `kg push` the
-result to a SPARQL 1.1 store.
+One thread per worker process: the work is mostly Python code, which threads of one process take in turns. Dask's
+profiler costs such a worker 4–7% (bench/results.md); `DASK_DISTRIBUTED__WORKER__PROFILE__ENABLED=False` in the
+workers' environment spares it. Each worker loads the models once (`ContextPlugin`). The client reads the input,
+skips unchanged documents, sends the others to the cluster in bounded batches, and loads the N-Quads that come back
+into its own store: IRIs are deterministic, so merging the workers' graphs is a union. For a store larger than one
+machine, `kg push` the result to a SPARQL 1.1 store.
 """
 
 from __future__ import annotations
