@@ -1,6 +1,7 @@
 """`kg build --dask tcp://HOST:8786`: annotation and extraction on a Dask distributed cluster.
 
-Every machine needs this project installed in the same version (`pip install -e .` in the same checkout); then
+Every machine needs this project installed in the same version (`pip install -e .` in the same checkout; a build
+stops with `OtherRelease` at a worker whose kg code or ontology differs from its own); then
 
     dask scheduler                                          # on one machine; it listens on tcp://HOST:8786
     dask worker tcp://HOST:8786 --nworkers 4 --nthreads 1   # on each machine: one process per core
@@ -17,29 +18,55 @@ machine, `kg push` the result to a SPARQL 1.1 store.
 from __future__ import annotations
 
 import asyncio
+import hashlib
 from collections.abc import Iterable, Iterator
 from functools import cache
 from itertools import chain, islice
+from pathlib import Path
 
 from distributed import Client, Worker, WorkerPlugin, as_completed, get_worker
 
+import kg
 from kg import malloc
 from kg.batching import batches
 from kg.pipeline import ANNOTATE_BATCH, Context, Outcome, build_batch, load_context
+from kg.store import ONTOLOGY_DIR
 from kg.types import Document
 
 PLUGIN = "kg-context"
 
 
+class OtherRelease(OSError):
+    """A worker runs other kg code, or reads another ontology, than the build that sent it documents."""
+
+
+@cache
+def release() -> str:
+    """What a worker's graphs depend on besides the documents: kg's code and the ontology's files, as a digest."""
+    package = Path(kg.__file__).parent
+    files = [(package, path) for path in sorted(package.rglob("*.py"))]
+    files += [(ONTOLOGY_DIR, path) for path in sorted(ONTOLOGY_DIR.rglob("*.ttl"))]
+    digest = hashlib.sha256()
+    for root, path in files:
+        digest.update(f"{path.relative_to(root)}\0".encode() + path.read_bytes())
+    return digest.hexdigest()
+
+
 class ContextPlugin(WorkerPlugin):
-    """Loads the models once per worker; tasks find them through `get_worker()`."""
+    """Loads the models once per worker, once it has checked the worker runs the client's `release`; tasks find
+    them through `get_worker()`."""
 
     name = PLUGIN
 
-    def __init__(self) -> None:
+    def __init__(self, client_release: str = "") -> None:
+        self.client_release = client_release or release()
         self.ctx: Context | None = None
 
     async def setup(self, worker: Worker) -> None:
+        if self.client_release != release():
+            # Its graphs would differ from the client's for the same documents, and merge as if they did not.
+            raise OtherRelease(f"the Dask worker {worker.address} runs another version of kg than this build: "
+                               "install the same one on every machine")
         malloc.heap_large_allocations()  # undoes what the nanny's MALLOC_TRIM_THRESHOLD_ costs natasha
         # in a thread: loading takes seconds, and the worker's event loop must keep answering the scheduler
         self.ctx = await asyncio.to_thread(_process_context)
@@ -53,7 +80,10 @@ def _process_context() -> Context:
 
 def build_on_worker(documents: list[Document]) -> list[Outcome]:
     """Build documents on a Dask worker with the models its plugin loaded."""
-    ctx = get_worker().plugins[PLUGIN].ctx
+    worker = get_worker()
+    ctx = worker.plugins[PLUGIN].ctx
+    if ctx is None:  # a worker that joined later and failed the check, or could not load the models
+        raise OtherRelease(f"the Dask worker {worker.address} has no models: its kg plugin failed (see its log)")
     return build_batch(documents, ctx)
 
 

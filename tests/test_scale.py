@@ -25,9 +25,10 @@ import pyoxigraph
 import pytest
 from distributed import Client, LocalCluster
 
+import kg.distributed
 from kg import dataset, export, extsort, malloc, parallel, pipeline, store
 from kg.annotate import annotate, annotate_many
-from kg.distributed import ContextPlugin
+from kg.distributed import ContextPlugin, OtherRelease, release
 from kg.ingest import read_documents
 from kg.pipeline import build
 from kg.rdf import TYPE
@@ -608,6 +609,28 @@ def test_dask_workers_get_natashas_arrays_from_the_heap(cluster: LocalCluster) -
         client.register_plugin(ContextPlugin())
         faults = client.run(faults_of_large_blocks)
     assert len(faults) == 2 and all(count < 5 * 1024 for count in faults.values()), faults
+
+
+def test_a_dask_worker_running_other_kg_code_is_refused(cluster: LocalCluster) -> None:
+    """Its graphs would differ from what the client's code makes of the same documents: the build stops, naming it."""
+    with Client(cluster) as client, pytest.raises(OtherRelease, match="runs another version of kg than this build"):
+        client.register_plugin(ContextPlugin("not this release"))
+
+
+def test_the_release_a_worker_checks_changes_with_the_ontology(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    ours = release()
+    assert ContextPlugin().client_release == ours
+    copy = shutil.copytree(ROOT / "ontology", tmp_path / "ontology")
+    monkeypatch.setattr(kg.distributed, "ONTOLOGY_DIR", copy)
+    try:
+        release.cache_clear()
+        assert release() == ours
+        release.cache_clear()
+        with (copy / "sectors.ttl").open("a", encoding="utf-8") as handle:
+            handle.write("\n")
+        assert release() != ours
+    finally:
+        release.cache_clear()
 
 
 def test_a_bad_document_on_a_dask_worker_is_named(cluster: LocalCluster, tmp_path: Path) -> None:
