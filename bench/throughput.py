@@ -40,6 +40,7 @@ from corpus import write_corpus  # noqa: E402  (bench/ is put on the path first)
 
 PYTHON = sys.executable
 KG = str(Path(PYTHON).parent / "kg")
+DASK_COMMAND = str(Path(PYTHON).parent / "dask")
 ENV = {**os.environ, "OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"}
 DASK = "kg build --dask, 2 workers"
 CONFIGS = ("raw natasha", "our pipeline", "pool of 1 process", "pool of 2 processes", "kg build --workers 1",
@@ -123,12 +124,12 @@ def dask_cluster(workers: int = 2) -> Iterator[str]:
 
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
-        address = f"tcp://127.0.0.1:{probe.getsockname()[1]}"
-    dask = str(Path(PYTHON).parent / "dask")
+        port = probe.getsockname()[1]
+    address = f"tcp://127.0.0.1:{port}"
     quiet = {"env": ENV, "stdout": subprocess.DEVNULL, "stderr": subprocess.DEVNULL}
-    scheduler = subprocess.Popen([dask, "scheduler", "--host", "127.0.0.1", "--port", address.rpartition(":")[2],
+    scheduler = subprocess.Popen([DASK_COMMAND, "scheduler", "--host", "127.0.0.1", "--port", str(port),
                                   "--no-dashboard"], **quiet)
-    worker = subprocess.Popen([dask, "worker", address, "--nworkers", str(workers), "--nthreads", "1",
+    worker = subprocess.Popen([DASK_COMMAND, "worker", address, "--nworkers", str(workers), "--nthreads", "1",
                                "--no-dashboard"], **quiet)
     try:
         with Client(address, timeout=60) as client:

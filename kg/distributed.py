@@ -37,7 +37,8 @@ PLUGIN = "kg-context"
 
 
 class OtherRelease(OSError):
-    """A worker runs other kg code, or reads another ontology, than the build that sent it documents."""
+    """A Dask worker that cannot build what this client would: it runs other kg code or reads another ontology
+    (or, having failed that check or the models' loading when it joined, has no models)."""
 
 
 @cache
@@ -58,8 +59,8 @@ class ContextPlugin(WorkerPlugin):
 
     name = PLUGIN
 
-    def __init__(self, client_release: str = "") -> None:
-        self.client_release = client_release or release()
+    def __init__(self) -> None:
+        self.client_release = release()  # computed where the plugin is made, the client; it travels pickled
         self.ctx: Context | None = None
 
     async def setup(self, worker: Worker) -> None:

@@ -613,8 +613,10 @@ def test_dask_workers_get_natashas_arrays_from_the_heap(cluster: LocalCluster) -
 
 def test_a_dask_worker_running_other_kg_code_is_refused(cluster: LocalCluster) -> None:
     """Its graphs would differ from what the client's code makes of the same documents: the build stops, naming it."""
+    plugin = ContextPlugin()
+    plugin.client_release = "not this release"
     with Client(cluster) as client, pytest.raises(OtherRelease, match="runs another version of kg than this build"):
-        client.register_plugin(ContextPlugin("not this release"))
+        client.register_plugin(plugin)
 
 
 def test_the_release_a_worker_checks_changes_with_the_ontology(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
