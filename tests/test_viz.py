@@ -272,6 +272,22 @@ def test_a_statements_evidence_is_drawn_with_the_statement_only() -> None:
     assert statement not in viz.project(db)
 
 
+def test_a_fact_of_many_articles_is_one_edge_and_a_sentences_sector_none() -> None:
+    # The page's relations are matched over the union of the named graphs, where a fact repeats per article.
+    extra = "".join(
+        f"<kgr:wd/Q15031> <kg:holdsPosition> <kgr:position/president-china> <g:doc/r{i}> .\n"
+        f"<kgr:doc/r{i}#char=0,70> <kg:aboutSector> <kgr:sector/energy> <g:doc/r{i}> .\n"
+        f"<kgr:doc/r{i}#char=0,70> <rdf:type> <nif:Sentence> <g:doc/r{i}> .\n"
+        for i in range(3)
+    )
+    graph = viz.project(fixture_store(FIXTURE + extra))
+    xi, position = XI, NAMESPACES["kgr"] + "position/president-china"
+    assert list(graph.get_edge_data(xi, position)) == ["holdsPosition"]
+    energy = NAMESPACES["kgr"] + "sector/energy"
+    assert all("#char=" not in source for source, _ in graph.in_edges(energy))
+    assert not any("#char=" in node for node in graph)
+
+
 def test_an_edge_shows_its_first_sentences_in_document_order() -> None:
     # 40 sentences in one document and 20 in another support one link: the page keeps EVIDENCE_SHOWN of them,
     # the first by document and by where they start (char=100 after char=90, as numbers).
