@@ -205,6 +205,8 @@ def build(
     # The store is not passed in: `stored` closes and reopens it, which a reference held elsewhere would stop.
     with closing(open_spool(out / SPOOL, kept)) as spool, closing(Ledger()) as read:
         pending = out / PENDING
+        # What the dropped graphs named; after an interrupted build, whose drops went unchecked, every description.
+        unnamed = store.Unnamed(limit=0 if pending.exists() else 1000)
         if _load_ontology(stored.db):
             pending.touch()
         replaced: set[str] = set()
@@ -218,15 +220,15 @@ def build(
         with closing(_outcomes(_changed(items, stored, report, replaced), ctx, workers, dask)) as outcomes:
             for batch in batches(outcomes, BATCH):
                 pending.touch()
-                _load(stored, batch, report, loaded, threads if len(batch) == BATCH else 2, spool, replaced)
+                _load(stored, batch, report, loaded, threads if len(batch) == BATCH else 2, spool, replaced, unnamed)
         stored.reopen()  # what the loads had RocksDB read goes before the output phase reads the whole store
         db = stored.db
         del stored
         pruned = prune and _prune(db, read, progress)
         if pruned:
             pending.touch()
-        if replaced or pruned:
-            store.drop_unreferenced(db)  # a changed or pruned article may have been the last to name something
+        if replaced or pruned:  # a changed or pruned article may have been the last to name something
+            store.drop_unreferenced(db, None if pruned else unnamed.iris)
         db.flush()
         previous = None if pending.exists() else _previous_counts(out)
         if previous is None:
@@ -332,10 +334,12 @@ def _load(
     threads: int,
     spool: Spool,
     replaced: set[str],
+    unnamed: store.Unnamed,
 ) -> None:
-    """Count the outcomes, drop the stored graphs of the documents in `replaced`, and load each document's new graph,
-    from `threads` threads (and keep it in the `spool`); entity-graph lines already `loaded` in this build are not
-    loaded again (most articles repeat what Kazakhstan or Astana is)."""
+    """Count the outcomes, drop the stored graphs of the documents in `replaced` (what they named gathered in
+    `unnamed`), and load each document's new graph, from `threads` threads (and keep it in the `spool`);
+    entity-graph lines already `loaded` in this build are not loaded again (most articles repeat what Kazakhstan
+    or Astana is)."""
     for outcome in batch:
         if outcome.error:
             _fail(report, IngestError(outcome.source, outcome.error))
@@ -351,6 +355,7 @@ def _load(
     # none: dropping it anyway seeks every file its graph could lie in, and RocksDB kept what the seeks read until
     # the store was reopened (the build process +1.6 MB a batch; bench/results.md, stop 31).
     dropped = [doc_graph(o.doc_id) for o in batch if o.doc_id in replaced]
+    unnamed.gather(stored.db, dropped)
     store.replace_graphs(stored.db, dropped, chunks, threads)
     stored.loaded(sum(map(len, chunks)))
     del chunks

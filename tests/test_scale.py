@@ -553,6 +553,50 @@ def test_descriptions_no_article_names_are_dropped_with_what_only_they_link_to()
     assert dropped == 2 * 4 + 2  # type and label of four, and the two links from the dropped
     assert len(db) == 3 * 2 + 1 + 2 + 2  # the kept descriptions and Astana's country; the article's; the ontology's
 
+def test_only_what_the_dropped_articles_named_is_checked_and_the_same_goes() -> None:
+    """Article a names Astana, a person, a city of its own and a pair of descriptions that link to each other;
+    article b names Astana. Once a is dropped, what it named is checked (`Unnamed`), and what goes is what checking
+    every description drops: the person, the city and its country, the pair; Astana and Kazakhstan stay."""
+    node = pyoxigraph.NamedNode
+    names = ("kz", "astana", "person", "city", "its-country", "x", "y")
+    e = {name: node(f"{ID}{name}") for name in names}
+    entities, a = node(ENTITIES_GRAPH), node(doc_graph("a"))
+    country, near = node(f"{KG}country"), node(f"{KG}near")
+    db = pyoxigraph.Store()
+    for entity in e.values():
+        db.add(pyoxigraph.Quad(entity, TYPE, node(f"{KG}Place"), entities))
+    for s, p, o in (("astana", country, "kz"), ("person", country, "kz"), ("city", country, "its-country"),
+                    ("x", near, "y"), ("y", near, "x")):
+        db.add(pyoxigraph.Quad(e[s], p, e[o], entities))
+    for doc, name, start in (("a", "astana", 0), ("a", "person", 10), ("a", "city", 20), ("a", "x", 30),
+                             ("b", "astana", 0)):
+        mention = node(f"{ID}doc/{doc}#char={start},{start + 5}")
+        db.add(pyoxigraph.Quad(mention, node(f"{KG}refersTo"), e[name], node(doc_graph(doc))))
+    db.add(pyoxigraph.Quad(node(f"{ID}doc/a"), node(f"{KG}mentions"), e["person"], a))
+    every = pyoxigraph.Store()
+    every.extend(db)
+
+    unnamed = store.Unnamed()
+    unnamed.gather(db, [a.value])
+    for each in (db, every):
+        each.remove_graph(a)
+    assert unnamed.iris == {e["astana"], e["person"], e["city"], e["x"]}
+
+    assert store.drop_unreferenced(db, unnamed.iris) == store.drop_unreferenced(every) == 9
+    assert set(db) == set(every)
+    kept = {q.subject.value.rsplit("/", 1)[1] for q in db.quads_for_pattern(None, None, None, entities)}
+    assert kept == {"astana", "kz"}
+
+
+def test_unnamed_gives_up_past_its_limit() -> None:
+    unnamed = store.Unnamed(limit=2)
+    db = pyoxigraph.Store()
+    unnamed.gather(db, [doc_graph("1"), doc_graph("2")])
+    assert unnamed.iris == set()
+    unnamed.gather(db, [doc_graph("3")])
+    assert unnamed.iris is None
+
+
 def _bad_and_good_inputs(folder: Path) -> Path:
     folder.mkdir()
     (folder / "bad.jsonl").write_text(BAD_RECORD, encoding="utf-8")
