@@ -770,16 +770,7 @@ def drop_unreferenced(store: Store, candidates: set[NamedNode] | None = None) ->
     before the articles that named them were dropped (100k documents: ~6 s for every description)."""
     entities = NamedNode(ENTITIES_GRAPH)
     if candidates is None:
-        described = {quad.subject for quad in store.quads_for_pattern(None, TYPE, None, entities)}
-        # An entity at a time, each lookup ending at its first article: one query joining every entity to every
-        # quad that names it took 14 s at 100k documents (Kazakhstan alone is named ~100k times).
-        reached = {entity for entity in described if _named_by_an_article(store, entity)}
-        frontier = list(reached)
-        while frontier:
-            for quad in store.quads_for_pattern(frontier.pop(), None, None, entities):
-                if isinstance(quad.object, NamedNode) and quad.object not in reached and quad.predicate != TYPE:
-                    reached.add(quad.object)
-                    frontier.append(quad.object)
+        reached = _reached(store)
         stale = [q for q in store.quads_for_pattern(None, None, None, entities) if q.subject not in reached]
     else:
         gone = _unreached(store, candidates)
@@ -787,6 +778,22 @@ def drop_unreferenced(store: Store, candidates: set[NamedNode] | None = None) ->
     for quad in stale:
         store.remove(quad)
     return len(stale)
+
+
+def _reached(store: Store) -> set[NamedNode]:
+    """Every description an article names, and what those link to in the entities graph, transitively."""
+    entities = NamedNode(ENTITIES_GRAPH)
+    described = {quad.subject for quad in store.quads_for_pattern(None, TYPE, None, entities)}
+    # An entity at a time, each lookup ending at its first article: one query joining every entity to every quad
+    # that names it took 14 s at 100k documents (Kazakhstan alone is named ~100k times).
+    reached = {entity for entity in described if _named_by_an_article(store, entity)}
+    frontier = list(reached)
+    while frontier:
+        for quad in store.quads_for_pattern(frontier.pop(), None, None, entities):
+            if isinstance(quad.object, NamedNode) and quad.object not in reached and quad.predicate != TYPE:
+                reached.add(quad.object)
+                frontier.append(quad.object)
+    return reached
 
 
 def _unreached(store: Store, candidates: Iterable[NamedNode]) -> set[NamedNode]:
