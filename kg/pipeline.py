@@ -19,7 +19,7 @@ from typing import TextIO
 from pyoxigraph import Literal, NamedNode, Quad
 from tqdm import tqdm
 
-from kg import export, malloc, rdf, store
+from kg import descriptions, export, malloc, rdf, store
 from kg import gazetteer as gazetteer_module
 from kg.annotate import NLP, annotate, annotate_many, load_nlp
 from kg.batching import batches
@@ -206,7 +206,7 @@ def build(
     with closing(open_spool(out / SPOOL, kept)) as spool, closing(Ledger()) as read:
         pending = out / PENDING
         # What the dropped graphs named; after an interrupted build, whose drops went unchecked, every description.
-        unnamed = store.Unnamed(limit=0 if pending.exists() else 1000)
+        unnamed = descriptions.Unnamed(limit=0 if pending.exists() else 1000)
         if _load_ontology(stored.db):
             pending.touch()
         replaced: set[str] = set()
@@ -228,7 +228,7 @@ def build(
         if pruned:
             pending.touch()
         if replaced or pruned:  # a changed or pruned article may have been the last to name something
-            store.drop_unreferenced(db, None if pruned else unnamed.iris)
+            descriptions.drop_unreferenced(db, None if pruned else unnamed.iris)
         db.flush()
         previous = None if pending.exists() else _previous_counts(out)
         if previous is None:
@@ -334,7 +334,7 @@ def _load(
     threads: int,
     spool: Spool,
     replaced: set[str],
-    unnamed: store.Unnamed,
+    unnamed: descriptions.Unnamed,
 ) -> None:
     """Count the outcomes, drop the stored graphs of the documents in `replaced` (what they named gathered in
     `unnamed`), and load each document's new graph, from `threads` threads (and keep it in the `spool`);

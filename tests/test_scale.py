@@ -26,7 +26,7 @@ import pytest
 from distributed import Client, LocalCluster
 
 import kg.distributed
-from kg import dataset, export, extsort, malloc, parallel, pipeline, store
+from kg import dataset, descriptions, export, extsort, malloc, parallel, pipeline, store
 from kg.annotate import annotate, annotate_many
 from kg.distributed import ContextPlugin, OtherRelease, release
 from kg.ingest import read_documents
@@ -546,7 +546,7 @@ def test_descriptions_no_article_names_are_dropped_with_what_only_they_link_to()
     db.add(pyoxigraph.Quad(e["person"], label, pyoxigraph.Literal("x"), ontology))
     db.add(pyoxigraph.Quad(node(f"{KG}Place"), node(f"{RDFS}seeAlso"), e["ontologys"], ontology))
 
-    dropped = store.drop_unreferenced(db)
+    dropped = descriptions.drop_unreferenced(db)
 
     kept = {q.subject.value.rsplit("/", 1)[1] for q in db.quads_for_pattern(None, None, None, entities)}
     assert kept == {"astana", "kz", "coop"}
@@ -576,20 +576,20 @@ def test_only_what_the_dropped_articles_named_is_checked_and_the_same_goes() -> 
     every = pyoxigraph.Store()
     every.extend(db)
 
-    unnamed = store.Unnamed()
+    unnamed = descriptions.Unnamed()
     unnamed.gather(db, [a.value])
     for each in (db, every):
         each.remove_graph(a)
     assert unnamed.iris == {e["astana"], e["person"], e["city"], e["x"]}
 
-    assert store.drop_unreferenced(db, unnamed.iris) == store.drop_unreferenced(every) == 9
+    assert descriptions.drop_unreferenced(db, unnamed.iris) == descriptions.drop_unreferenced(every) == 9
     assert set(db) == set(every)
     kept = {q.subject.value.rsplit("/", 1)[1] for q in db.quads_for_pattern(None, None, None, entities)}
     assert kept == {"astana", "kz"}
 
 
 def test_unnamed_gives_up_past_its_limit() -> None:
-    unnamed = store.Unnamed(limit=2)
+    unnamed = descriptions.Unnamed(limit=2)
     db = pyoxigraph.Store()
     unnamed.gather(db, [doc_graph("1"), doc_graph("2")])
     assert unnamed.iris == set()
