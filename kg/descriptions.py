@@ -14,9 +14,9 @@ from kg.vocab import ENTITIES_GRAPH, ONTOLOGY_GRAPH, doc_iri
 class Unnamed:
     """What the article graphs a build drops named (their entities, not their own text records), gathered before
     each drop: only those can have lost their last article. Past `limit` graphs it gives up (`iris` None), since
-    reading that many graphs costs more than checking every description."""
+    reading that many graphs costs more than checking every description (`worth_reading`)."""
 
-    def __init__(self, limit: int = 1000) -> None:
+    def __init__(self, limit: int) -> None:
         self.iris: set[NamedNode] | None = set()
         self.left = limit
 
@@ -34,6 +34,13 @@ class Unnamed:
                 # A class is no description (and a type's object lies in every article).
                 named = (quad.subject,) if quad.predicate == TYPE else (quad.subject, quad.object)
                 self.iris.update(t for t in named if isinstance(t, NamedNode) and not t.value.startswith(own))
+
+
+def worth_reading(store: Store) -> int:
+    """How many dropped graphs are worth reading for what they named: one costs about what checking 70
+    descriptions does (~10 ms against ~0.14 ms; a 1k-document store's articles and its 2,789 descriptions)."""
+    described = f"SELECT (COUNT(*) AS ?n) WHERE {{ GRAPH <{ENTITIES_GRAPH}> {{ ?s a ?class }} }}"
+    return int(next(iter(store.query(described)))[0].value) // 70
 
 
 def drop_unreferenced(store: Store, candidates: set[NamedNode] | None = None) -> int:

@@ -206,7 +206,7 @@ def build(
     with closing(open_spool(out / SPOOL, kept)) as spool, closing(Ledger()) as read:
         pending = out / PENDING
         # What the dropped graphs named; after an interrupted build, whose drops went unchecked, every description.
-        unnamed = descriptions.Unnamed(limit=0 if pending.exists() else 1000)
+        unnamed = descriptions.Unnamed(0 if pending.exists() else descriptions.worth_reading(stored.db))
         if _load_ontology(stored.db):
             pending.touch()
         replaced: set[str] = set()

@@ -576,11 +576,12 @@ def test_only_what_the_dropped_articles_named_is_checked_and_the_same_goes() -> 
     every = pyoxigraph.Store()
     every.extend(db)
 
-    unnamed = descriptions.Unnamed()
+    unnamed = descriptions.Unnamed(limit=10)
     unnamed.gather(db, [a.value])
     for each in (db, every):
         each.remove_graph(a)
     assert unnamed.iris == {e["astana"], e["person"], e["city"], e["x"]}
+    assert descriptions.worth_reading(db) == 0  # 7 descriptions: checking them all costs less than reading a graph
 
     assert descriptions.drop_unreferenced(db, unnamed.iris) == descriptions.drop_unreferenced(every) == 9
     assert set(db) == set(every)
