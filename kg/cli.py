@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import json
+import multiprocessing
 import os
+import signal
 import sys
 from pathlib import Path
 
@@ -15,6 +17,19 @@ store_option = click.option(
     "--store", "store_dir", type=click.Path(path_type=Path), default=DEFAULT_STORE, show_default=True,
     help="The built Oxigraph store.",
 )
+
+
+def stop_on_term() -> None:
+    """Take SIGTERM (`kill`, a service manager, a CI timeout) as Ctrl-C: this process and the helper and worker
+    processes it started are interrupted, and each removes its temporary files on the way out (killed outright, a
+    build left a half-written graph.jsonld and a sort directory in its output directory)."""
+
+    def interrupt(signum: int, frame: object) -> None:
+        for child in multiprocessing.active_children():
+            os.kill(child.pid, signal.SIGINT)
+        raise KeyboardInterrupt
+
+    signal.signal(signal.SIGTERM, interrupt)
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -39,6 +54,7 @@ def build(paths: tuple[str, ...], out: Path, quiet: bool, workers: int, prune: b
 
     On an existing OUT, only new and changed documents are processed; unchanged ones are skipped.
     """
+    stop_on_term()
     # Before numpy loads: one BLAS thread per process (see kg.parallel); the workers inherit it.
     for name in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
         os.environ.setdefault(name, "1")
@@ -97,6 +113,7 @@ def export(fmt: str, output: Path | None, store_dir: Path) -> None:
     from kg import export as exporting
     from kg import malloc
 
+    stop_on_term()
     malloc.fewer_arenas()  # before the store's threads start
     try:
         if output is None:

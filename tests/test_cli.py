@@ -259,3 +259,42 @@ def test_build_reads_jsonl_on_stdin_with_a_progress_bar_past_five_documents(fast
     quiet = fast_cli.invoke(main, ["build", "-", "-o", str(tmp_path / "quiet"), "--workers", "1", "--quiet"],
                             input="\n".join(lines))
     assert quiet.exit_code == 0 and quiet.stderr == ""
+
+
+TERMINATED_WHILE_WRITING = '''
+import multiprocessing, os, signal, sys, time
+from concurrent.futures import ProcessPoolExecutor
+from pathlib import Path
+
+from kg.cli import stop_on_term
+from kg.files import atomic_writer
+
+
+def write_slowly(path: str) -> None:
+    with atomic_writer(Path(path)) as handle:
+        handle.write(b"half of it")
+        Path(path + ".started").touch()
+        time.sleep(60)
+
+
+if __name__ == "__main__":
+    stop_on_term()
+    out = Path(sys.argv[1])
+    with ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn")) as helper:
+        done = helper.submit(write_slowly, str(out / "graph.jsonld"))
+        while not (out / "graph.jsonld.started").exists():
+            time.sleep(0.01)
+        os.kill(os.getpid(), signal.SIGTERM)
+        done.result()
+'''
+
+
+def test_a_terminated_command_and_its_helpers_remove_their_temporary_files(tmp_path: Path) -> None:
+    # `kill` sends SIGTERM to the build process alone: taken as Ctrl-C, it interrupts the helper writing a file too.
+    script = tmp_path / "terminated.py"
+    script.write_text(TERMINATED_WHILE_WRITING, encoding="utf-8")
+    out = tmp_path / "out"
+    out.mkdir()
+    ran = subprocess.run([sys.executable, str(script), str(out)], capture_output=True, text=True, timeout=60)
+    assert ran.returncode != 0 and "KeyboardInterrupt" in ran.stderr
+    assert sorted(p.name for p in out.iterdir()) == ["graph.jsonld.started"]
