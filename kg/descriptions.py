@@ -16,14 +16,16 @@ class Unnamed:
     each drop: only those can have lost their last article. Past `limit` graphs it gives up (`iris` None), since
     reading that many graphs costs more than checking every description (`worth_reading`)."""
 
-    def __init__(self, limit: int) -> None:
+    def __init__(self, limit: int | None = None) -> None:
         self.iris: set[NamedNode] | None = set()
-        self.left = limit
+        self.left = limit  # None: counted at the first drop, so that a build that drops nothing reads nothing
 
     def gather(self, store: Store, graphs: Sequence[str]) -> None:
         """Add what `graphs` name, before they are dropped."""
         if self.iris is None or not graphs:
             return
+        if self.left is None:
+            self.left = worth_reading(store)
         self.left -= len(graphs)
         if self.left < 0:
             self.iris = None

@@ -206,7 +206,7 @@ def build(
     with closing(open_spool(out / SPOOL, kept)) as spool, closing(Ledger()) as read:
         pending = out / PENDING
         # What the dropped graphs named; after an interrupted build, whose drops went unchecked, every description.
-        unnamed = descriptions.Unnamed(0 if pending.exists() else descriptions.worth_reading(stored.db))
+        unnamed = descriptions.Unnamed(0 if pending.exists() else None)
         if _load_ontology(stored.db):
             pending.touch()
         replaced: set[str] = set()
