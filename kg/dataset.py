@@ -17,7 +17,9 @@ from contextlib import closing
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from importlib.metadata import PackageNotFoundError, version
+from itertools import chain
 from pathlib import Path
+from typing import BinaryIO
 
 from pyoxigraph import BlankNode, Literal, NamedNode, Quad, RdfFormat, Store, Triple, parse, serialize
 
@@ -86,22 +88,29 @@ def now() -> datetime:
 
 def write(
     db: Store, out: Path, *, started: datetime | None = None, ended: datetime | None = None,
-    counts: Statistics | None = None, hashed: Checksums | None = None,
+    counts: Statistics | None = None, hashed: Checksums | None = None, stored: Path | None = None,
 ) -> Path:
     """Describe the built dataset in `out`/void.ttl; call it after every other output file is written. `counts`
     are the union's VoID counts as the files were written; without them, those the last description recorded
-    (the store is unchanged since), else counted anew. The triples are sorted through files: the description
-    names every document (100k documents: 400k triples)."""
+    (the store is unchanged since), else counted anew. `stored` is a directory where `describe_store` has written
+    what the description reads from the store, which is then not read. The triples are sorted through files: the
+    description names every document (100k documents: 400k triples)."""
     ended = ended or now()
     last = recorded(out / VOID_FILE)
-    triples = describe(db, out, started=started, ended=ended, previous=last, counts=counts or last.counts,
-                       hashed=hashed)
     path = out / VOID_FILE
-    with tempfile.TemporaryDirectory(prefix=".kg-void-", dir=out) as tmp:
-        lines, ordered, turtle = Path(tmp) / "lines.nt", Path(tmp) / "sorted.nt", Path(tmp) / "void.ttl"
-        with lines.open("wb") as handle, closing(last.hashes):
-            handle.writelines(f"{triple} .\n".encode() for triple in triples)
-        extsort.sort_lines([lines], ordered, Path(tmp))
+    with tempfile.TemporaryDirectory(prefix=".kg-void-", dir=out) as tmp, closing(last.hashes):
+        workdir = Path(tmp)
+        if stored is None:
+            stored = workdir
+            describe_store(db, stored, last.hashes)
+        build = build_iri(ended)
+        lines, ordered, turtle = workdir / "lines.nt", workdir / "sorted.nt", workdir / "void.ttl"
+        with lines.open("wb") as handle, (stored / USED).open("rb") as used:
+            described = describe(out, started=started, ended=ended, previous=last,
+                                 counts=counts or last.counts or store.statistics(db), hashed=hashed)
+            handle.writelines(f"{triple} .\n".encode() for triple in described)
+            handle.writelines(f"{build} <{PROV}used> ".encode() + line for line in used)
+        extsort.sort_lines([lines, stored / STORED], ordered, workdir)
         serialize(parse(path=str(ordered), format=RdfFormat.N_TRIPLES), str(turtle), format=RdfFormat.TURTLE,
                   prefixes=DESCRIPTION_PREFIXES, base_iri=out.resolve().as_uri() + "/")
         with atomic_writer(path) as handle, turtle.open("rb") as body:
@@ -111,11 +120,27 @@ def write(
     return path
 
 
-def write_at(
-    store_path: Path, out: Path, started: datetime | None, counts: Statistics, hashed: Checksums | None = None
-) -> Path:
-    """`write` in a process of its own, from a read-only view of the store at `store_path`."""
-    return write(Store.read_only(str(store_path)), out, started=started, counts=counts, hashed=hashed)
+STORED, USED = "stored.nt", "used.nt"  # what `describe_store` writes
+
+
+def describe_store(db: Store, workdir: Path, previous: Ledger) -> None:
+    """Write what the description reads from the store into `workdir`: its triples as N-Triples lines (STORED: the
+    entities mentioned, the links to each dataset, each document's hash and source) and the documents the build
+    used (USED: `<document> .` lines, whose subject, the build, is named only at its end). `previous` holds the
+    document hashes the last description recorded. A build with workers does this while its page is drawn: at
+    100k documents, reading every document's hash and source takes 6–10 s (bench/results.md)."""
+    dataset = NamedNode(DATASET)
+    with (workdir / STORED).open("wb") as stored, (workdir / USED).open("wb") as used:
+        triples = chain(_entities(db, dataset), _linksets(db, dataset), _documents(db, dataset, previous, used))
+        stored.writelines(f"{triple} .\n".encode() for triple in triples)
+
+
+def describe_store_at(store_path: Path, out: Path, workdir: Path) -> None:
+    """`describe_store` in a process of its own, from a read-only view of the store at `store_path`, against the
+    last description in `out`."""
+    previous = recorded(out / VOID_FILE).hashes
+    with closing(previous):
+        describe_store(Store.read_only(str(store_path)), workdir, previous)
 
 
 def checksums(paths: Iterable[Path]) -> Checksums:
@@ -201,22 +226,24 @@ def _counts(values: dict[tuple[object, str], list]) -> Statistics | None:
 
 
 def describe(
-    db: Store, out: Path, *, started: datetime | None, ended: datetime, previous: Recorded,
-    counts: Statistics | None = None, hashed: Checksums | None = None,
+    out: Path, *, started: datetime | None, ended: datetime, previous: Recorded, counts: Statistics,
+    hashed: Checksums | None = None,
 ) -> Iterator[Triple]:
-    """Every triple of the description of the dataset built in `out` (file IRIs absolute under `out`), unsorted;
-    `previous` holds the document hashes the last description recorded; `hashed`, files hashed since."""
-    dataset = NamedNode(DATASET)
-    build = NamedNode(f"{ID}build/{ended:%Y%m%dT%H%M%SZ}")
-    counts = counts or store.statistics(db)
+    """The triples of the description of the dataset built in `out` that are not read from its store (file IRIs
+    absolute under `out`), unsorted; `hashed` holds files hashed since the `previous` description."""
+    dataset, build = NamedNode(DATASET), build_iri(ended)
     yield from _dataset(dataset, ended)
     yield Triple(dataset, _n(PROV, "wasGeneratedBy"), build)
-    yield from _statistics(db, dataset, counts)
+    yield from _statistics(dataset, counts)
     yield from _classes(dataset, counts)
-    yield from _linksets(db, dataset)
     yield from _vocabularies(dataset, counts)
     yield from _distributions(out, dataset, previous, hashed or {})
-    yield from _build(db, dataset, build, started, ended, previous.hashes)
+    yield from _build(build, started, ended)
+
+
+def build_iri(ended: datetime) -> NamedNode:
+    """The build that ended at `ended`."""
+    return NamedNode(f"{ID}build/{ended:%Y%m%dT%H%M%SZ}")
 
 
 def _n(namespace: str, local: str) -> NamedNode:
@@ -256,15 +283,19 @@ def _value(db: Store, sparql: str, name: str = "n") -> int:
     return int(next(iter(query(db, sparql)))[name].value)
 
 
-def _statistics(db: Store, dataset: NamedNode, counts: Statistics) -> list[Triple]:
-    """Triples, distinct subjects, properties and objects of the union of all graphs; entities mentioned."""
+def _statistics(dataset: NamedNode, counts: Statistics) -> list[Triple]:
+    """Triples, distinct subjects, properties and objects of the union of all graphs."""
     return [
         Triple(dataset, _n(VOID, "triples"), _int(counts.triples)),
         Triple(dataset, _n(VOID, "distinctSubjects"), _int(counts.subjects)),
         Triple(dataset, _n(VOID, "properties"), _int(counts.properties)),
         Triple(dataset, _n(VOID, "distinctObjects"), _int(counts.objects)),
-        Triple(dataset, _n(VOID, "entities"), _int(_value(db, ENTITIES))),
     ]
+
+
+def _entities(db: Store, dataset: NamedNode) -> list[Triple]:
+    """How many entities the articles mention."""
+    return [Triple(dataset, _n(VOID, "entities"), _int(_value(db, ENTITIES)))]
 
 
 COUNT_PROPERTIES = {"triples": "triples", "distinctSubjects": "subjects", "properties": "properties",
@@ -365,14 +396,8 @@ def _sha256(path: Path) -> str:
     return digest.hexdigest()
 
 
-def _build(
-    db: Store, dataset: NamedNode, build: NamedNode, started: datetime | None, ended: datetime,
-    previous: Ledger,
-) -> Iterator[Triple]:
-    """The build as a prov:Activity: the software that ran it, when, and the documents it read. The dataset is
-    derived from every document in the store; a build uses only those it processed: new ones and changed ones.
-    An incremental build skips documents whose text is unchanged since the last build, which are exactly those
-    the last description recorded with the same hash."""
+def _build(build: NamedNode, started: datetime | None, ended: datetime) -> list[Triple]:
+    """The build as a prov:Activity: the software that ran it, and when (the documents it used: `_documents`)."""
     release = software_version()
     agent = NamedNode(f"{ID}software/kg/{release}")
     triples = [
@@ -387,7 +412,14 @@ def _build(
     ]
     if started is not None:
         triples.append(Triple(build, _n(PROV, "startedAtTime"), _time(started)))
-    yield from triples
+    return triples
+
+
+def _documents(db: Store, dataset: NamedNode, previous: Ledger, used: BinaryIO) -> Iterator[Triple]:
+    """Each document's hash and source, the dataset derived from each; the documents the build used go to `used`.
+    A build uses only those it processed: new ones and changed ones. An incremental build skips documents whose
+    text is unchanged since the last build, which are exactly those the last description recorded with the same
+    hash."""
     # One property at a time rather than joined (14 s at 100k documents), and streamed: only documents have a
     # content hash or a source. By SPARQL, which decodes no graph name: 2.0 s at 100k against 3.2 s for the quads.
     hashed, sourced = NamedNode(CONTENT_HASH), NamedNode(str(KG.source))
@@ -395,6 +427,6 @@ def _build(
         yield Triple(dataset, _n(PROV, "wasDerivedFrom"), document)
         yield Triple(document, hashed, content_hash)
         if previous.get(document.value) != content_hash.value:
-            yield Triple(build, _n(PROV, "used"), document)
+            used.write(f"{document} .\n".encode())
     for document, source in query(db, f"SELECT ?d ?s {{ ?d {sourced} ?s }}"):
         yield Triple(document, sourced, source)

@@ -7,6 +7,7 @@ import hashlib
 import json
 import multiprocessing
 import sys
+import tempfile
 import time
 from collections.abc import Iterable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
@@ -397,8 +398,8 @@ def write_outputs(
     """Write the RDF files, the HTML graph and report.json from the store (its quads from the `spool` where it
     shows them: see `Spool.dump`), then void.ttl recording the build that began at `started`; whether the spool
     showed them. With `workers` > 1, two helper processes take the spool's dump, draw the page and the tables and
-    dump the store when the spool cannot (from a checkpoint of out/store), and write JSON-LD, while this one sorts
-    and writes the other files."""
+    dump the store when the spool cannot (from a checkpoint of out/store), write JSON-LD and read what void.ttl
+    needs of the store, while this one sorts and writes the other files."""
     from kg import dataset, viz  # pyvis and networkx are only needed here
 
     paths = {fmt: out / f"graph.{fmt}" for fmt in GRAPH_FILES}
@@ -407,7 +408,10 @@ def write_outputs(
         from kg.parallel import start_output_helper
 
         spawn = multiprocessing.get_context("spawn")
-        with store.checkpoint(db, out / VIEW) as view:
+        with (
+            store.checkpoint(db, out / VIEW) as view,
+            tempfile.TemporaryDirectory(prefix=".kg-void-", dir=out) as described,
+        ):
             with ProcessPoolExecutor(2, mp_context=spawn, initializer=start_output_helper) as helper:
                 page = helper.submit(viz.write_files_from, view, out)
                 # Reading a large store's graph names and entities graph costs RocksDB memory (~260 MB at 100k
@@ -417,15 +421,16 @@ def write_outputs(
                     spool.close()
                     dump = helper.submit(spool_dump_at, spool.workdir, view, *jsonld, paths["nq"]).result()
                 counts = store.write_all(db, paths, helper, view, dump, _last_counts(out, dump))
-                # While the page is drawn (~70 s at 100k documents, longer than a rebuild's other files): void.ttl
-                # would hash these files after it, graph.nq's 9.5 GB among them.
+                # While the page is drawn (~70 s at 100k documents, longer than a rebuild's other files): what
+                # void.ttl reads from the store (every document's hash, 6–10 s at 100k) and the sums of these files,
+                # graph.nq's 9.5 GB among them, which it would otherwise read after the page.
+                stored = helper.submit(dataset.describe_store_at, view, out, Path(described))
                 hashed = dataset.checksums(paths.values())
                 page.result()
+                stored.result()
             _write_counted_report(db, out, report, counts)
-            # Last, void.ttl, which describes every file written above, in a process of its own once the helpers
-            # are gone: reading every document's hash fills the reader's RocksDB cache (+130 MB at 100k documents).
-            with ProcessPoolExecutor(1, mp_context=spawn, initializer=start_output_helper) as alone:
-                alone.submit(dataset.write_at, view, out, started, counts, hashed).result()
+            # Last, void.ttl, which describes every file written above.
+            dataset.write(db, out, started=started, counts=counts, hashed=hashed, stored=Path(described))
     else:
         dump = spool.dump(db, *jsonld, paths["nq"]) if spool is not None else None
         counts = store.write_all(db, paths, dump=dump, last=_last_counts(out, dump))
