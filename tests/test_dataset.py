@@ -6,6 +6,7 @@ import hashlib
 import json
 import shutil
 import xml.etree.ElementTree as ET
+from contextlib import closing
 from datetime import UTC, datetime, timedelta
 from importlib.metadata import version
 from pathlib import Path
@@ -19,6 +20,7 @@ from rdflib import Graph
 from kg import dataset, extsort
 from kg import store as kg_store
 from kg.cli import main
+from kg.ledger import Ledger
 from kg.pipeline import Context, build
 from kg.vocab import BUILD_GRAPH
 from tests.servers import doc_python
@@ -33,6 +35,7 @@ PREFIX spdx: <http://spdx.org/rdf/terms#>
 PREFIX schema: <https://schema.org/>
 """
 DATASET = NamedNode(dataset.DATASET)
+HASH = NamedNode(dataset.CONTENT_HASH)
 
 
 def load(path: Path) -> Store:
@@ -181,6 +184,28 @@ def used(void: Store) -> set[str]:
 def derived(void: Store) -> set[str]:
     """The documents the dataset in a description is derived from."""
     return {r["doc"] for r in ask(void, f"SELECT ?doc WHERE {{ <{DATASET.value}> prov:wasDerivedFrom ?doc }}")}
+
+
+def test_what_the_description_reads_from_the_store_is_read_first_and_written_in_unchanged(
+    built: Store, examples_build: Path, tmp_path: Path
+) -> None:
+    """A build with workers has a helper read the store's part of void.ttl while the page is drawn; the build
+    process then writes void.ttl from those lines without reading the store, byte for byte as if it had."""
+    ended = datetime(2025, 6, 17, 10, 2, 5, tzinfo=UTC)
+    counts = dataset.recorded(examples_build / "void.ttl").counts
+    here, later, stored = tmp_path / "here", tmp_path / "later", tmp_path / "stored"
+    for directory in (here, later, stored):
+        directory.mkdir()
+    with closing(Ledger()) as no_earlier_build:
+        dataset.describe_store(built, stored, no_earlier_build)
+
+    read_later = dataset.write(Store(), later, ended=ended, counts=counts, stored=stored)
+
+    assert read_later.read_bytes() == dataset.write(built, here, ended=ended, counts=counts).read_bytes()
+    void, documents = load(read_later), {q.subject.value for q in built.quads_for_pattern(None, HASH, None)}
+    assert len(documents) == 7 and used(void) == derived(void) == documents
+    mentioned = {q.object for q in built.quads_for_pattern(None, NamedNode(str(dataset.KG.mentions)), None)}
+    assert one(void, f"SELECT ?n WHERE {{ <{DATASET.value}> void:entities ?n }}") == str(len(mentioned))
 
 
 def test_an_incremental_build_used_only_the_documents_it_processed(

@@ -81,7 +81,7 @@ def test_two_workers_build_what_one_builds(
     # While the workers have the cores the store loads from one thread; the last batch, once they are done, from two.
     assert threads == [1, 2]
     _same_files(tmp_path, examples_build, OUTPUTS)
-    # void.ttl, written by a helper here, describes the same dataset and files.
+    # void.ttl, from what a helper read of the store here, describes the same dataset and files.
     assert _description(tmp_path) == _description(examples_build)
 
 
