@@ -58,32 +58,46 @@ def tree_rss(process: psutil.Process) -> tuple[int, int, int]:
     return own, total, largest
 
 
+@dataclass
+class Sampled:
+    """A command's wall time and the peaks of its memory."""
+
+    seconds: float
+    peak_own: int  # bytes, the command's process
+    peak_tree: int  # it and all its descendants
+    peak_largest: int  # the largest single process
+
+
+def sampled(command: list[str], every: float = 0.2) -> Sampled:
+    """Run `command`, sampling the memory of its process tree every `every` s until it ends; an error if it fails."""
+    started = time.perf_counter()
+    child = subprocess.Popen(command)
+    process = psutil.Process(child.pid)
+    peak_own = peak_tree = peak_largest = 0
+    logged = started
+    while child.poll() is None:
+        try:
+            own, total, largest = tree_rss(process)
+        except psutil.NoSuchProcess:
+            break
+        peak_own, peak_tree, peak_largest = max(peak_own, own), max(peak_tree, total), max(peak_largest, largest)
+        if time.perf_counter() - logged >= 60:  # a long run leaves a trace even if it is cut short
+            logged = time.perf_counter()
+            print(f"{logged - started:.0f} s: RSS {own / MB:.0f} MB (tree {total / MB:.0f}), "
+                  f"peak {peak_own / MB:.0f} (tree {peak_tree / MB:.0f}, "
+                  f"largest process {peak_largest / MB:.0f})", file=sys.stderr, flush=True)
+        time.sleep(every)
+    seconds = time.perf_counter() - started
+    if child.wait() != 0:
+        raise RuntimeError(f"{' '.join(command)} exited with {child.returncode}")
+    return Sampled(seconds, peak_own, peak_tree, peak_largest)
+
+
 def measure(documents: int, workers: int, keep: bool = False) -> Run:
     """Build a corpus of `documents` into a fresh directory, sampling memory until it ends."""
     corpus = write_corpus(documents)
     with tempfile.TemporaryDirectory(prefix="kg-bench-", dir=DATA) as out:
-        started = time.perf_counter()
-        command = [KG, "build", str(corpus), "-o", out, "--quiet", "--workers", str(workers)]
-        child = subprocess.Popen(command)
-        process = psutil.Process(child.pid)
-        peak_own = peak_tree = peak_largest = 0
-        logged = started
-        while child.poll() is None:
-            try:
-                own, total, largest = tree_rss(process)
-            except psutil.NoSuchProcess:
-                break
-            peak_own, peak_tree = max(peak_own, own), max(peak_tree, total)
-            peak_largest = max(peak_largest, largest)
-            if time.perf_counter() - logged >= 60:  # a long run leaves a trace even if it is cut short
-                logged = time.perf_counter()
-                print(f"{logged - started:.0f} s: RSS {own / MB:.0f} MB (tree {total / MB:.0f}), "
-                      f"peak {peak_own / MB:.0f} (tree {peak_tree / MB:.0f}, "
-                      f"largest process {peak_largest / MB:.0f})", file=sys.stderr, flush=True)
-            time.sleep(0.2)
-        seconds = time.perf_counter() - started
-        if child.wait() != 0:
-            raise RuntimeError(f"{' '.join(command)} exited with {child.returncode}")
+        run = sampled([KG, "build", str(corpus), "-o", out, "--quiet", "--workers", str(workers)])
         report = json.loads((Path(out) / "report.json").read_text())
         store_bytes = sum(f.stat().st_size for f in (Path(out) / "store").iterdir())
         nq_bytes = (Path(out) / "graph.nq").stat().st_size
@@ -91,8 +105,8 @@ def measure(documents: int, workers: int, keep: bool = False) -> Run:
             shutil.copytree(Path(out) / "store", DATA / f"store-{documents}", copy_function=os.link,
                             dirs_exist_ok=True)
         shutil.rmtree(out, ignore_errors=True)
-    return Run(report["documents"], workers, seconds, peak_own / MB, peak_tree / MB, peak_largest / MB,
-               report["triples"], nq_bytes / MB, store_bytes / MB)
+    return Run(report["documents"], workers, run.seconds, run.peak_own / MB, run.peak_tree / MB,
+               run.peak_largest / MB, report["triples"], nq_bytes / MB, store_bytes / MB)
 
 
 def table(runs: list[Run]) -> str:

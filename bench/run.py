@@ -4,7 +4,7 @@ Each benchmark runs as its own script in a fresh process and prints a markdown t
 table of every benchmark (run now or before, with --only) under a header naming the machine and the load on it,
 each with its command. Hand-written notes below the NOTES marker of an existing results.md are kept.
 
-    .venv/bin/python bench/run.py [--only throughput,rdf,queries,caches,memory] [--sizes 1000,10000]
+    .venv/bin/python bench/run.py [--only throughput,rdf,queries,caches,memory,rebuild] [--sizes 1000,10000]
 """
 
 from __future__ import annotations
@@ -46,6 +46,8 @@ def benchmarks(sizes: str) -> dict[str, tuple[str, list[str]]]:
                    [python, "bench/word_caches.py"]),
         "memory": ("Peak memory of `kg build` by corpus size",
                    [python, "bench/memory.py", "--sizes", sizes, "--workers", "2"]),
+        "rebuild": ("`kg build` again: nothing changed, and 5 documents changed",
+                    [python, "bench/rebuild.py", "--documents", "10000", "--rounds", "3"]),
     }
 
 
@@ -88,7 +90,7 @@ def published_sections() -> dict[str, str]:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--only", default="throughput,rdf,queries,caches,memory")
+    parser.add_argument("--only", default="throughput,rdf,queries,caches,memory,rebuild")
     parser.add_argument("--sizes", default="1000,10000", help="corpus sizes for the memory benchmark")
     args = parser.parse_args()
     chosen = benchmarks(args.sizes)
