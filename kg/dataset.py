@@ -25,7 +25,7 @@ from pyoxigraph import BlankNode, Literal, NamedNode, Quad, RdfFormat, Store, Tr
 
 from kg import extsort, store
 from kg.extsort import Statistics
-from kg.files import atomic_writer
+from kg.files import atomic_writer, move_atomic, write_atomic
 from kg.ledger import Ledger
 from kg.rdf import PREFIXES
 from kg.store import query
@@ -93,8 +93,9 @@ def write(
     """Describe the built dataset in `out`/void.ttl; call it after every other output file is written. `counts`
     are the union's VoID counts as the files were written; without them, those the last description recorded
     (the store is unchanged since), else counted anew. `stored` is a directory where `describe_store` has written
-    what the description reads from the store, which is then not read. The triples are sorted through files: the
-    description names every document (100k documents: 400k triples)."""
+    what the description reads from the store, which is then not read (`kept_reads`: the last description's, when
+    the build changed nothing). The triples are sorted through files: the description names every document (100k
+    documents: 400k triples)."""
     ended = ended or now()
     last = recorded(out / VOID_FILE)
     path = out / VOID_FILE
@@ -105,11 +106,13 @@ def write(
             describe_store(db, stored, last.hashes)
         build = build_iri(ended)
         lines, ordered, turtle = workdir / "lines.nt", workdir / "sorted.nt", workdir / "void.ttl"
-        with lines.open("wb") as handle, (stored / USED).open("rb") as used:
+        with lines.open("wb") as handle:
             described = describe(out, started=started, ended=ended, previous=last,
                                  counts=counts or last.counts or store.statistics(db), hashed=hashed)
             handle.writelines(f"{triple} .\n".encode() for triple in described)
-            handle.writelines(f"{build} <{PROV}used> ".encode() + line for line in used)
+            if (stored / USED).exists():  # none when the reads were kept: that build used no document
+                with (stored / USED).open("rb") as used:
+                    handle.writelines(f"{build} <{PROV}used> ".encode() + line for line in used)
         extsort.sort_lines([lines, stored / STORED], ordered, workdir)
         serialize(parse(path=str(ordered), format=RdfFormat.N_TRIPLES), str(turtle), format=RdfFormat.TURTLE,
                   prefixes=DESCRIPTION_PREFIXES, base_iri=out.resolve().as_uri() + "/")
@@ -117,10 +120,39 @@ def write(
             handle.write(b"# The kg-news dataset: VoID statistics, DCAT distributions, PROV-O record of the build.\n")
             # Drop the @base line: relative IRIs then resolve against wherever the file is read from.
             handle.writelines(line for line in body if not line.startswith(b"@base "))
+        if stored != out / KEPT:
+            _keep_reads(stored, out)
     return path
 
 
 STORED, USED = "stored.nt", "used.nt"  # what `describe_store` writes
+KEPT = ".kg-described"  # in OUT: what the last description read from the store (STORED), and by which code (CODE)
+CODE = "code"
+
+
+def kept_reads(out: Path) -> Path | None:
+    """The directory holding what the last description of `out` read from its store, when this code read it; for a
+    build that changed nothing in a store the last build left as it was, whose reads would be the same (at 100k
+    documents ~8 of an unchanged rebuild's ~17 s)."""
+    kept = out / KEPT
+    try:
+        return kept if (kept / CODE).read_text() == _reader() and (kept / STORED).is_file() else None
+    except OSError:
+        return None
+
+
+def _keep_reads(stored: Path, out: Path) -> None:
+    """Keep the description's reads of the store (`stored`/STORED) in `out`, for `kept_reads`."""
+    kept = out / KEPT
+    kept.mkdir(exist_ok=True)
+    (kept / CODE).unlink(missing_ok=True)  # the reads are not taken while they are replaced
+    move_atomic(stored / STORED, kept / STORED)
+    write_atomic(kept / CODE, _reader())
+
+
+def _reader() -> str:
+    """What the reads are written by: this module's code and pyoxigraph's terms, as a digest."""
+    return hashlib.sha256(Path(__file__).read_bytes() + version("pyoxigraph").encode()).hexdigest()
 
 
 def describe_store(db: Store, workdir: Path, previous: Ledger) -> None:

@@ -236,7 +236,7 @@ def build(
             if not write_outputs(db, out, report, started=started_at, workers=workers, spool=spool):
                 discard(out / SPOOL)
         else:
-            _write_report(db, out, report, *previous, started=started_at)
+            _write_report(db, out, report, *previous, started=started_at, kept=kept)
         pending.unlink(missing_ok=True)
     del db  # closed, so that its files are final when they are stamped
     export.stamp(out)
@@ -264,14 +264,16 @@ def _previous_counts(out: Path) -> tuple[int, dict[str, int]] | None:
 
 
 def _write_report(
-    db: store.Store, out: Path, report: BuildReport, triples: int, classes: dict[str, int], started: datetime
+    db: store.Store, out: Path, report: BuildReport, triples: int, classes: dict[str, int], started: datetime,
+    kept: bool,
 ) -> None:
-    """report.json and the dataset description over an unchanged store, whose other output files still hold."""
+    """report.json and the dataset description over an unchanged store, whose other output files still hold; what
+    the description reads from the store is the last description's when the store is as the last build `kept` it."""
     from kg import dataset
 
     report.triples, report.classes = triples, classes
     write_report(out, report)
-    dataset.write(db, out, started=started)
+    dataset.write(db, out, started=started, stored=dataset.kept_reads(out) if kept else None)
 
 
 def _changed(

@@ -17,12 +17,13 @@ from click.testing import CliRunner
 from pyoxigraph import BlankNode, NamedNode, Quad, RdfFormat, Store, Triple, parse
 from rdflib import Graph
 
-from kg import dataset, extsort
+from kg import dataset, export, extsort
 from kg import store as kg_store
 from kg.cli import main
 from kg.ledger import Ledger
 from kg.pipeline import Context, build
 from kg.vocab import BUILD_GRAPH
+from tests.conftest import EXAMPLES
 from tests.servers import doc_python
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -206,6 +207,40 @@ def test_what_the_description_reads_from_the_store_is_read_first_and_written_in_
     assert len(documents) == 7 and used(void) == derived(void) == documents
     mentioned = {q.object for q in built.quads_for_pattern(None, NamedNode(str(dataset.KG.mentions)), None)}
     assert one(void, f"SELECT ?n WHERE {{ <{DATASET.value}> void:entities ?n }}") == str(len(mentioned))
+
+
+def test_a_build_that_changes_nothing_takes_the_last_descriptions_reads_of_the_store(
+    examples_build: Path, ctx: Context, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Rebuilt with nothing changed, a store the last build left as it was gives the same reads: void.ttl takes
+    them from that build, unless the store changed since or other code read them."""
+    again = tmp_path / "again"
+    shutil.copytree(examples_build, again)
+    before = _description(again / "void.ttl")
+    read: list[Path] = []  # where each read of the store went (the store itself is not held: its lock would be)
+    describe_store = dataset.describe_store
+    monkeypatch.setattr(dataset, "describe_store",
+                        lambda db, workdir, *args: (read.append(workdir), describe_store(db, workdir, *args)))
+
+    build([EXAMPLES], again, ctx=ctx, progress=False)
+    assert read == [] and _description(again / "void.ttl") == before
+
+    (again / dataset.KEPT / dataset.CODE).write_text("another version of kg\n")
+    build([EXAMPLES], again, ctx=ctx, progress=False)
+    assert len(read) == 1 and _description(again / "void.ttl") == before
+    assert (again / dataset.KEPT / dataset.CODE).read_text() != "another version of kg\n"
+
+    export.unstamp(again)  # the store changed since the last build, as far as the next one can tell
+    build([EXAMPLES], again, ctx=ctx, progress=False)
+    assert len(read) == 2 and _description(again / "void.ttl") == before
+
+
+def _description(path: Path) -> set[str]:
+    """The triples of a void.ttl but for when the build ran, which documents it used and its report.json."""
+    triples = dataset.read(path)
+    build = next(str(t.object) for t in triples if t.predicate.value.endswith("wasGeneratedBy"))
+    return {str(t).replace(build, "<build>") for t in triples if not str(t.object).endswith("#dateTime>")
+            and not t.predicate.value.endswith("#used") and "report" not in str(t)}
 
 
 def test_an_incremental_build_used_only_the_documents_it_processed(
