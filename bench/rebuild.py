@@ -38,7 +38,7 @@ def rebuild(source: Path, out: Path) -> tuple[Sampled, dict]:
 def changed(corpus: Path, count: int, workdir: Path) -> Path:
     """A directory holding the first `count` documents of `corpus`, each with a sentence added that no earlier call
     added (numbered by the clock)."""
-    with next(iter(sorted(corpus.glob("*.jsonl")))).open(encoding="utf-8") as lines:
+    with sorted(corpus.glob("*.jsonl"))[0].open(encoding="utf-8") as lines:
         documents = [json.loads(next(lines)) for _ in range(count)]
     stamp = time.time_ns()
     folder = Path(tempfile.mkdtemp(prefix="changed-", dir=workdir))
@@ -53,8 +53,7 @@ def measure(documents: int, count: int, rounds: int, out: Path) -> dict[str, lis
     """Each kind of rebuild's runs, with their reports."""
     corpus = write_corpus(documents)
     rebuild(corpus, out)  # builds OUT, or brings it back to the corpus as generated
-    runs: dict[str, list[tuple[Sampled, dict]]] = {}
-    runs["nothing changed"] = [rebuild(corpus, out) for _ in range(rounds)]
+    runs = {"nothing changed": [rebuild(corpus, out) for _ in range(rounds)]}
     with tempfile.TemporaryDirectory(prefix="kg-bench-", dir=DATA) as tmp:
         runs[f"{count} documents changed"] = [rebuild(changed(corpus, count, Path(tmp)), out) for _ in range(rounds)]
     rebuild(corpus, out)

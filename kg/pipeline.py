@@ -446,7 +446,7 @@ def _last_counts(out: Path, dump: Dump | None) -> Statistics | None:
     """The counts the last void.ttl recorded, when the dump's sort edits the graph.nq the same build wrote."""
     from kg import dataset
 
-    return dataset.recorded_counts(out / dataset.VOID_FILE) if dump and dump.before else None
+    return dataset.recorded(out / dataset.VOID_FILE).counts if dump and dump.before else None
 
 
 def _write_counted_report(db: store.Store, out: Path, report: BuildReport, counts: store.Statistics) -> None:

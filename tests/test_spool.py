@@ -366,7 +366,7 @@ def test_a_rebuild_sorts_the_graphs_changed_since_and_merges_them_into_the_last_
     assert turtle == [True]  # graph.ttl too was the last one with the changed subjects' blocks written anew
     # VoID's counts were the last ones with the changes looked up, and are those of every triple counted.
     assert recounted[0] is not None
-    assert dataset.recorded_counts(out / dataset.VOID_FILE) == recounted[0] == _counted(out)
+    assert dataset.recorded(out / dataset.VOID_FILE).counts == recounted[0] == _counted(out)
     assert recounted[0].triples != counted_before.triples and recounted[0].subjects != counted_before.subjects
     (_, before) = merged
     assert before is not None and before.quads == out / "graph.nq"
