@@ -36,9 +36,11 @@ def fingerprint(out: Path) -> dict:
     return {"store": tables, "graphs": {fmt: [st.st_size, st.st_mtime_ns] for fmt, st in graphs.items()}}
 
 
-def stamp(out: Path) -> None:
-    """Record that the graph files in `out` show its store, once the store is closed."""
-    write_atomic(out / STAMP, json.dumps(fingerprint(out)) + "\n")
+def stamp(out: Path) -> str:
+    """Record that the graph files in `out` show its store, once the store is closed; the record."""
+    record = json.dumps(fingerprint(out)) + "\n"
+    write_atomic(out / STAMP, record)
+    return record
 
 
 def unstamp(out: Path) -> None:
@@ -49,10 +51,14 @@ def unstamp(out: Path) -> None:
 def built(store_dir: Path) -> Path | None:
     """The output directory holding `store_dir` when its graph files still show that store, else None."""
     out = store_dir.parent
-    if store_dir.name != "store":
-        return None
+    return out if store_dir.name == "store" and holding(out) is not None else None
+
+
+def holding(out: Path) -> str | None:
+    """The last build's record (`stamp`) when the graph files in `out` still show its store, else None."""
     try:
-        return out if json.loads((out / STAMP).read_text()) == fingerprint(out) else None
+        record = (out / STAMP).read_text()
+        return record if json.loads(record) == fingerprint(out) else None
     except (OSError, ValueError):
         return None
 

@@ -20,7 +20,7 @@ from typing import TextIO
 from pyoxigraph import Literal, NamedNode, Quad
 from tqdm import tqdm
 
-from kg import descriptions, export, malloc, rdf, store
+from kg import descriptions, evidence, export, malloc, rdf, store
 from kg import gazetteer as gazetteer_module
 from kg.annotate import NLP, annotate, annotate_many, load_nlp
 from kg.batching import batches
@@ -200,8 +200,11 @@ def build(
     started = time.perf_counter()
     started_at = datetime.now(UTC).replace(microsecond=0)
     report = BuildReport()
-    kept = export.built(out / "store") is not None  # the store as the last build left it: so is its spool
+    last = export.holding(out)
+    kept = last is not None  # the store as the last build left it: so is its spool
+    sealed = evidence.unseal(out, last)  # and so are the evidence records its page kept, when it kept them
     export.unstamp(out)
+    changes = evidence.Changes()
     stored = store.Reopening(out / "store")
     # The store is not passed in: `stored` closes and reopens it, which a reference held elsewhere would stop.
     with closing(open_spool(out / SPOOL, kept)) as spool, closing(Ledger()) as read:
@@ -222,10 +225,12 @@ def build(
             for batch in batches(outcomes, BATCH):
                 pending.touch()
                 _load(stored, batch, report, loaded, threads if len(batch) == BATCH else 2, spool, replaced, unnamed)
+                changes.add(doc_graph(outcome.doc_id) for outcome in batch)
         stored.reopen()  # what the loads had RocksDB read goes before the output phase reads the whole store
         db = stored.db
         del stored
-        pruned = prune and _prune(db, read, progress)
+        pruned = _prune(db, read, progress) if prune else []
+        changes.add(pruned)
         if pruned:
             pending.touch()
         if replaced or pruned:  # a changed or pruned article may have been the last to name something
@@ -233,13 +238,17 @@ def build(
         db.flush()
         previous = None if pending.exists() else _previous_counts(out)
         if previous is None:
-            if not write_outputs(db, out, report, started=started_at, workers=workers, spool=spool):
+            kept_evidence = changes.since(out, sealed)
+            if not write_outputs(db, out, report, started_at, workers, spool, kept_evidence):
                 discard(out / SPOOL)
+            sealed = True  # the page kept the evidence records of the store as it is now
         else:
             _write_report(db, out, report, *previous, started=started_at, kept=kept)
         pending.unlink(missing_ok=True)
     del db  # closed, so that its files are final when they are stamped
-    export.stamp(out)
+    record = export.stamp(out)
+    if sealed:
+        evidence.seal(out, record)
     report.seconds = time.perf_counter() - started
     return report
 
@@ -375,8 +384,8 @@ def new_lines(lines: Iterable[frozenset[bytes]], loaded: set[bytes], limit: int 
     return new
 
 
-def _prune(db: store.Store, keep: Ledger, verbose: bool) -> int:
-    """Drop the graphs of documents whose ids are not in `keep`; how many."""
+def _prune(db: store.Store, keep: Ledger, verbose: bool) -> list[str]:
+    """Drop the graphs of documents whose ids are not in `keep`; their names."""
     prefix = doc_graph("")
     stale = [
         graph for graph in db.named_graphs()
@@ -386,7 +395,7 @@ def _prune(db: store.Store, keep: Ledger, verbose: bool) -> int:
         db.remove_graph(graph)
     if verbose and stale:
         print(f"kg: pruned {len(stale)} graphs of documents not in the input", file=sys.stderr)
-    return len(stale)
+    return [graph.value for graph in stale]
 
 
 def write_outputs(
@@ -396,12 +405,14 @@ def write_outputs(
     started: datetime | None = None,
     workers: int = 1,
     spool: Spool | None = None,
+    kept: evidence.Kept | None = None,
 ) -> bool:
     """Write the RDF files, the HTML graph and report.json from the store (its quads from the `spool` where it
-    shows them: see `Spool.dump`), then void.ttl recording the build that began at `started`; whether the spool
-    showed them. With `workers` > 1, two helper processes take the spool's dump, draw the page and the tables and
-    dump the store when the spool cannot (from a checkpoint of out/store), write JSON-LD and read what void.ttl
-    needs of the store, while this one sorts and writes the other files."""
+    shows them: see `Spool.dump`; the page's evidence records as `kept` says, see `kg.evidence`), then void.ttl
+    recording the build that began at `started`; whether the spool showed them. With `workers` > 1, two helper
+    processes take the spool's dump, draw the page and the tables and dump the store when the spool cannot (from a
+    checkpoint of out/store), write JSON-LD and read what void.ttl needs of the store, while this one sorts and
+    writes the other files."""
     from kg import dataset, viz  # pyvis and networkx are only needed here
 
     paths = {fmt: out / f"graph.{fmt}" for fmt in GRAPH_FILES}
@@ -415,7 +426,7 @@ def write_outputs(
             tempfile.TemporaryDirectory(prefix=".kg-void-", dir=out) as described,
         ):
             with ProcessPoolExecutor(2, mp_context=spawn, initializer=start_output_helper) as helper:
-                page = helper.submit(viz.write_files_from, view, out)
+                page = helper.submit(viz.write_files_from, view, out, kept)
                 # Reading a large store's graph names and entities graph costs RocksDB memory (~260 MB at 100k
                 # documents): it goes with the other helper.
                 dump = None
@@ -436,7 +447,7 @@ def write_outputs(
     else:
         dump = spool.dump(db, *jsonld, paths["nq"]) if spool is not None else None
         counts = store.write_all(db, paths, dump=dump, last=_last_counts(out, dump))
-        viz.write_files(db, out)
+        viz.write_files(db, out, kept)
         _write_counted_report(db, out, report, counts)
         dataset.write(db, out, started=started, counts=counts)
     return dump is not None

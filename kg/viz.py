@@ -29,7 +29,7 @@ from pyoxigraph import Literal, NamedNode, RdfFormat, Store, parse
 from pyvis.network import Network
 from rdflib.namespace import OWL, RDF
 
-from kg import malloc, store
+from kg import evidence, malloc, store
 from kg.batching import batches
 from kg.files import atomic_writer, write_atomic
 from kg.vocab import KG, NIF, ONTOLOGY_GRAPH, SCHEMA, SPAN
@@ -317,22 +317,17 @@ def _texts(
 # The queries below return a row per supporting text and no DISTINCT: Oxigraph would hold every row of a large
 # corpus to drop duplicates, which the bounded sets of _keep drop anyway.
 def _evidence(
-    db: Store, source: Callable[[str], str], nodes: Collection[str]
+    db: Store, source: Callable[[str], str], nodes: Collection[str], kept: evidence.Kept | None = None
 ) -> dict[tuple[str, str, str], set[tuple[str, str, str]]]:
     """Supporting sentences and quotations of the links between `nodes`, keyed by (subject, predicate local name,
     object): the first EVIDENCE_SHOWN in document order, so that a page of a large corpus stays small. `source`
-    names a document. Most evidence is of links from text records (a sentence's or a statement's sectors, a
-    statement's speaker), never drawn: the query starts from the nodes, each of its records' subject, rather than
-    from every record (at 100k documents 945k of them, 336k of the nodes: 28 → 21 s). Only kg:Evidence records have
-    rdf:subject, so the query does not check their type (a quarter of its time). A record lies whole in its
-    document's graph: read within it, each of its lookups is bound to the graph (a fifth faster than over the
-    union)."""
+    names a document; `kept`, where the last build's page kept the evidence records it read (`kg.evidence`). Most
+    evidence is of links from text records (a sentence's or a statement's sectors, a statement's speaker), never
+    drawn: the records are looked up from the nodes, each of their subject, rather than every record read (at 100k
+    documents 945k of them, 336k of the nodes: 28 → 21 s). Only kg:Evidence records have rdf:subject, so their type
+    is not checked (a quarter of the query's time)."""
     chosen: dict[tuple[str, str, str], set[tuple[str, int, str]]] = defaultdict(set)
-    for s, p, o, sentence in _rows(db, f"""
-        SELECT ?s ?p ?o ?sentence WHERE {{
-          VALUES ?s {{ {_iris(nodes)} }}
-          GRAPH ?g {{ ?ev rdf:subject ?s ; rdf:predicate ?p ; rdf:object ?o ; kg:sentence ?sentence . }}
-        }}"""):
+    for s, p, o, sentence in evidence.records(db, nodes, kept):
         if o in nodes:
             _keep(chosen[(s, local(p), o)], _position(sentence))
     # Only the kept sentences' texts are read: reading every row's text took a third of the query's time.
@@ -390,8 +385,11 @@ def _relations(db: Store, documents: bool, nodes: Collection[str]) -> set[tuple[
     return {(s, p, o) for s, p, o in rows if o in nodes and s != o}
 
 
-def project(db: Store, *, lang: str = "ru", documents: bool = False) -> nx.MultiDiGraph:
-    """The graph an analyst explores: entities, events and sectors, and the kg relations between them."""
+def project(
+    db: Store, *, lang: str = "ru", documents: bool = False, kept: evidence.Kept | None = None
+) -> nx.MultiDiGraph:
+    """The graph an analyst explores: entities, events and sectors, and the kg relations between them; `kept`: where
+    a build keeps the evidence records its page read, for the next build's (`kg.evidence`)."""
     labels = _labels(db)
     ancestors = _superclasses(db)
     mentions, docs = _counts(db)
@@ -414,12 +412,12 @@ def project(db: Store, *, lang: str = "ru", documents: bool = False) -> nx.Multi
         for st, quote in _select(db, "SELECT ?st ?q WHERE { ?st kg:quote ?q }"):
             if st in graph and graph.nodes[st]["label"] == local(st):
                 graph.nodes[st]["label"] = quote if len(quote) <= 60 else quote[:59] + "…"
-    evidence = _evidence(db, source, graph)
+    support = _evidence(db, source, graph, kept)
     for s, p, o in sorted(_relations(db, documents, graph)):
         name = local(p)
         graph.add_edge(
             s, o, key=name, predicate=name, label=pick_label(labels.get(p, {}), lang, name),
-            evidence=tuple(sorted(evidence.get((s, name, o), ()))),
+            evidence=tuple(sorted(support.get((s, name, o), ()))),
         )
     if not documents:
         _add_speaks_about(db, graph, source, lang)
@@ -822,16 +820,17 @@ def graph_page(
     return html, VizStats(nodes=shown.number_of_nodes(), edges=shown.number_of_edges(), omitted=omitted)
 
 
-def write_files(db: Store, out: Path) -> None:
-    """Write graph.html, graph.graphml, graph.gexf, nodes.csv and edges.csv of the store's projection into `out`."""
-    write_projection(project(db), out)
+def write_files(db: Store, out: Path, kept: evidence.Kept | None = None) -> None:
+    """Write graph.html, graph.graphml, graph.gexf, nodes.csv and edges.csv of the store's projection into `out`
+    (the evidence read as `kept` says, see `project`)."""
+    write_projection(project(db, kept=kept), out)
 
 
-def write_files_from(store_path: Path, out: Path) -> None:
+def write_files_from(store_path: Path, out: Path, kept: evidence.Kept | None = None) -> None:
     """`write_files` in a process of its own, from a read-only view of the store at `store_path`. The view is closed
     before the files are written, and the heap trimmed: at 100k documents RocksDB held 117 MB for it, and the
     queries left 61 MB freed."""
-    graph = project(Store.read_only(str(store_path)))
+    graph = project(Store.read_only(str(store_path)), kept=kept)
     malloc.trim()
     write_projection(graph, out)
 

@@ -1,0 +1,129 @@
+"""The evidence records a build's page reads, kept for the next build's page (kg/evidence.py)."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import sqlite3
+from contextlib import closing
+from pathlib import Path
+
+import pytest
+from pyoxigraph import NamedNode, Quad, Store
+
+from kg import evidence, export, pipeline, viz
+from kg.pipeline import build
+from kg.vocab import KG, doc_graph
+
+from .conftest import EXAMPLES
+
+EX = "https://example.org/"
+RDF = "http://www.w3.org/1999/02/22-rdf-syntax-ns#"
+A, B, C, D = (EX + name for name in "ABCD")
+G1, G2 = EX + "g1", EX + "g2"
+PAGE_FILES = ("graph.html", "graph.graphml", "graph.gexf", "nodes.csv", "edges.csv")
+EDITED = "01-astana-state-visit"
+GONE = "07-weather-yekaterinburg"
+NEW_TEXT = "Визит в Астану\n\nПрезидент Казахстана Касым-Жомарт Токаев прибыл в Пекин.\n"
+
+
+def _record(graph: str, record: str, s: str, p: str, o: str, sentence: str) -> list[Quad]:
+    """A kg:Evidence record of `graph` as a build writes it."""
+    g, ev = NamedNode(graph), NamedNode(EX + record)
+    return [
+        Quad(ev, NamedNode(RDF + "subject"), NamedNode(s), g),
+        Quad(ev, NamedNode(RDF + "predicate"), NamedNode(EX + p), g),
+        Quad(ev, NamedNode(RDF + "object"), NamedNode(o), g),
+        Quad(ev, NamedNode(str(KG.sentence)), NamedNode(EX + sentence), g),
+    ]
+
+
+def test_kept_rows_are_the_stores_once_the_changed_graphs_and_the_new_nodes_are_read(tmp_path: Path) -> None:
+    db = Store()
+    db.extend(_record(G1, "ev1", A, "rel", B, "s1"))
+    for quads in (_record(G2, "ev2", A, "rel", C, "s2"), _record(G2, "ev3", D, "rel", A, "s3"),
+                  _record(G2, "ev4", C, "rel", A, "s4")):
+        db.extend(quads)
+    first = sorted(evidence.records(db, {A, B, C}, evidence.Kept(tmp_path, None)))
+    assert first == sorted(evidence.records(db, {A, B, C})) == [
+        (A, EX + "rel", B, EX + "s1"), (A, EX + "rel", C, EX + "s2"), (C, EX + "rel", A, EX + "s4"),
+    ]
+    # g1 changes; g2 does not, but D is a node now and C no longer one.
+    db.remove_graph(NamedNode(G1))
+    db.extend(_record(G1, "ev5", A, "other", C, "s5"))
+    # A record of g2 taken out behind the kept rows' back is still given: g2 was not read again for A.
+    for quad in _record(G2, "ev2", A, "rel", C, "s2"):
+        db.remove(quad)
+
+    again = sorted(evidence.records(db, {A, B, D}, evidence.Kept(tmp_path, frozenset({G1}))))
+
+    assert again == [
+        (A, EX + "other", C, EX + "s5"), (A, EX + "rel", C, EX + "s2"), (D, EX + "rel", A, EX + "s3"),
+    ]
+
+
+def test_rows_are_trusted_only_under_the_seal_of_the_build_that_left_the_store(tmp_path: Path) -> None:
+    kept = tmp_path / evidence.KEPT
+    assert not evidence.unseal(tmp_path, "stamp")  # nothing kept
+    list(evidence.records(Store(), {A}, evidence.Kept(tmp_path, None)))
+    evidence.seal(tmp_path, "stamp")
+    assert json.loads((kept / evidence.SEAL).read_text())["stamp"] == "stamp"
+    assert not evidence.unseal(tmp_path, "another build's stamp")
+    assert not (kept / evidence.SEAL).exists()  # gone, whatever it said: the store is about to change
+    evidence.seal(tmp_path, "stamp")
+    assert not evidence.unseal(tmp_path, None)  # the store changed since that build
+    evidence.seal(tmp_path, "stamp")
+    assert evidence.unseal(tmp_path, "stamp")
+    assert not evidence.unseal(tmp_path, "stamp")  # once
+
+
+def test_changes_past_their_limit_are_unknown(tmp_path: Path) -> None:
+    changes = evidence.Changes(limit=2)
+    changes.add(["g1", "g2"])
+    assert changes.since(tmp_path, sealed=True).changed == {"g1", "g2"}
+    assert changes.since(tmp_path, sealed=False).changed is None
+    changes.add(["g3"])
+    assert changes.since(tmp_path, sealed=True).changed is None
+
+
+@pytest.mark.parametrize("workers", [1, 2])
+def test_a_rebuild_reads_the_changed_documents_records_and_draws_the_page_a_whole_read_draws(
+    ctx: pipeline.Context, examples_build: Path, tmp_path: Path, workers: int
+) -> None:
+    inputs = shutil.copytree(EXAMPLES, tmp_path / "in", ignore=lambda _, names: [n for n in names if GONE in n])
+    edited = inputs / f"{EDITED}.txt"
+    edited.write_text(edited.read_text(encoding="utf-8") + "\nТокаев и Си Цзиньпин обсудили торговлю.\n")
+    (inputs / "new.txt").write_text(NEW_TEXT, encoding="utf-8")
+    out = shutil.copytree(examples_build, tmp_path / "out")
+    index = out / evidence.KEPT / evidence.INDEX
+    before = index.stat().st_ino
+
+    report = build([inputs], out, ctx=ctx if workers == 1 else None, workers=workers, prune=True, progress=False)
+
+    assert (report.documents, report.skipped) == (2, 5)
+    assert index.stat().st_ino == before  # the kept rows brought up to date, not all read again and replaced
+    assert json.loads((out / evidence.KEPT / evidence.SEAL).read_text())["stamp"] == export.holding(out)
+    whole = tmp_path / "whole"
+    viz.write_files(Store.read_only(str(out / "store")), whole)
+    for name in PAGE_FILES:
+        assert (out / name).read_bytes() == (whole / name).read_bytes(), name
+    with closing(sqlite3.connect(index)) as table:
+        kept = {name for (name,) in table.execute("SELECT name FROM graph WHERE id IN (SELECT graph FROM evidence)")}
+    assert doc_graph("new") in kept and doc_graph(EDITED) in kept
+    assert doc_graph(GONE) not in kept  # pruned: its graph changed too
+
+
+def test_a_store_changed_outside_a_build_has_every_record_read_again(
+    ctx: pipeline.Context, examples_build: Path, tmp_path: Path
+) -> None:
+    inputs = shutil.copytree(EXAMPLES, tmp_path / "in")
+    (inputs / "new.txt").write_text(NEW_TEXT, encoding="utf-8")
+    out = shutil.copytree(examples_build, tmp_path / "out")
+    export.unstamp(out)  # as if something else had written to the store
+    index = out / evidence.KEPT / evidence.INDEX
+    before = index.stat().st_ino
+
+    build([inputs], out, ctx=ctx, progress=False)
+
+    assert index.stat().st_ino != before
+    assert (out / evidence.KEPT / evidence.SEAL).exists()
