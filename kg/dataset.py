@@ -24,8 +24,9 @@ from typing import BinaryIO
 from pyoxigraph import BlankNode, Literal, NamedNode, Quad, RdfFormat, Store, Triple, parse, serialize
 
 from kg import extsort, store
+from kg import seal as sealing
 from kg.extsort import Statistics
-from kg.files import atomic_writer, move_atomic, write_atomic
+from kg.files import atomic_writer, move_atomic
 from kg.ledger import Ledger
 from kg.rdf import PREFIXES
 from kg.store import query
@@ -94,7 +95,7 @@ def write(
     """Describe the built dataset in `out`/void.ttl; call it after every other output file is written. `counts`
     are the union's VoID counts as the files were written; without them, those the last description recorded
     (the store is unchanged since), else counted anew. `stored` is a directory where `describe_store` has written
-    what the description reads from the store, which is then not read (`kept_reads`: the last description's, when
+    what the description reads from the store, which is then not read (`unseal`: the last description's, when
     the build changed nothing). The triples are sorted through files: the description names every document (100k
     documents: 400k triples)."""
     ended = ended or now()
@@ -128,33 +129,28 @@ def write(
 
 
 STORED, USED = "stored.nt", "used.nt"  # what `describe_store` writes
-KEPT = ".kg-described"  # in OUT: what the last description read from the store (STORED), and by which code (CODE)
-CODE = "code"
+KEPT = ".kg-described"  # in OUT: what the last description read from the store (STORED), and its seal (`kg.seal`)
 
 
-def kept_reads(out: Path) -> Path | None:
-    """The directory holding what the last description of `out` read from its store, when this code read it; for a
-    build that changed nothing in a store the last build left as it was, whose reads would be the same (at 100k
+def unseal(out: Path, stamp: str | None) -> Path | None:
+    """The directory holding what the last description of `out` read from its store, when the build whose `stamp`
+    still holds left it (see `kg.seal`); for a build that changes nothing, whose reads would be the same (at 100k
     documents ~8 of an unchanged rebuild's ~17 s)."""
     kept = out / KEPT
-    try:
-        return kept if (kept / CODE).read_text() == _reader() and (kept / STORED).is_file() else None
-    except OSError:
-        return None
+    return kept if sealing.unseal(kept, stamp, sealing.code("dataset")) and (kept / STORED).is_file() else None
+
+
+def seal(out: Path, stamp: str) -> None:
+    """Seal what the last description of `out` read as showing the store the build stamped `stamp` left."""
+    if (out / KEPT / STORED).is_file():
+        sealing.seal(out / KEPT, stamp, sealing.code("dataset"))
 
 
 def _keep_reads(stored: Path, out: Path) -> None:
-    """Keep the description's reads of the store (`stored`/STORED) in `out`, for `kept_reads`."""
+    """Keep the description's reads of the store (`stored`/STORED) in `out`, for the next build (`unseal`)."""
     kept = out / KEPT
     kept.mkdir(exist_ok=True)
-    (kept / CODE).unlink(missing_ok=True)  # the reads are not taken while they are replaced
     move_atomic(stored / STORED, kept / STORED)
-    write_atomic(kept / CODE, _reader())
-
-
-def _reader() -> str:
-    """What the reads are written by: this module's code and pyoxigraph's terms, as a digest."""
-    return hashlib.sha256(Path(__file__).read_bytes() + version("pyoxigraph").encode()).hexdigest()
 
 
 def describe_store(db: Store, workdir: Path, previous: Ledger) -> None:

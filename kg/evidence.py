@@ -6,29 +6,27 @@ the build before. A build keeps the records it read (`INDEX`, a row per record a
 for; the next one reads again only the graphs it changed and the nodes that are new, and takes the rest from there.
 
 Exact because a record lies whole in its document's graph, because the rows kept are those of every graph for the
-nodes kept, and because they are trusted only when sealed by the build that left the store as it is (`seal`: its
-stamp, `kg.export.stamp`, and this code, as a digest); otherwise every record is read again.
+nodes kept, and because they are trusted only under the seal of the build that left the store as it is (`kg.seal`);
+otherwise every record is read again.
 """
 
 from __future__ import annotations
 
-import hashlib
-import json
 import sqlite3
 from collections.abc import Collection, Iterable, Iterator
 from contextlib import closing
 from dataclasses import dataclass
-from importlib.metadata import version
 from pathlib import Path
 
 from pyoxigraph import Store
 
+from kg import seal as sealing
 from kg import store
-from kg.files import move_atomic, write_atomic
+from kg.files import move_atomic
 from kg.vocab import ENTITIES_GRAPH, ONTOLOGY_GRAPH
 
-KEPT = ".kg-page"  # in OUT: the kept rows (INDEX) and, while they show the store, the SEAL
-INDEX, SEAL = "evidence.sqlite", "seal.json"
+KEPT = ".kg-page"  # in OUT: the kept rows (INDEX) and, while they show the store, their seal (`kg.seal`)
+INDEX = "evidence.sqlite"
 CHANGED_LIMIT = 10_000  # past this many changed graphs every record is read again (their names are held in memory)
 SHARED = (ONTOLOGY_GRAPH, ENTITIES_GRAPH)  # graphs a build may change without loading a document: read every time
 TABLES = """
@@ -111,7 +109,7 @@ def _iris(iris: Iterable[str]) -> str:
 def _write_all(db: Store, nodes: Collection[str], path: Path) -> None:
     """Write the rows of every record of `nodes` into a new table at `path`."""
     path.parent.mkdir(exist_ok=True)
-    (path.parent / SEAL).unlink(missing_ok=True)
+    (path.parent / sealing.SEAL).unlink(missing_ok=True)
     tmp = path.with_name(f".{path.name}.tmp")
     tmp.unlink(missing_ok=True)
     with closing(sqlite3.connect(tmp)) as table:
@@ -154,26 +152,12 @@ def _insert(table: sqlite3.Connection, rows: Iterable[tuple[str, ...]]) -> None:
     table.executemany("INSERT INTO evidence VALUES (?, ?, ?, ?, ?)", numbered(rows))
 
 
-def _code() -> str:
-    """What the rows are read by: this module, the page's code and pyoxigraph's terms, as a digest."""
-    here = Path(__file__).parent
-    code = (here / "evidence.py").read_bytes() + (here / "viz.py").read_bytes()
-    return hashlib.sha256(code + version("pyoxigraph").encode()).hexdigest()
-
-
 def unseal(out: Path, stamp: str | None) -> bool:
-    """Whether the rows kept in `out` were sealed by the build whose `stamp` still holds; the seal goes either way,
-    for the store is about to change."""
-    seal = out / KEPT / SEAL
-    try:
-        sealed = stamp is not None and json.loads(seal.read_text()) == {"stamp": stamp, "code": _code()}
-    except (OSError, ValueError):
-        sealed = False
-    seal.unlink(missing_ok=True)
-    return sealed and (out / KEPT / INDEX).is_file()
+    """Whether the rows kept in `out` show the store the build whose `stamp` still holds left (see `kg.seal`)."""
+    return sealing.unseal(out / KEPT, stamp, sealing.code("evidence", "viz")) and (out / KEPT / INDEX).is_file()
 
 
 def seal(out: Path, stamp: str) -> None:
     """Seal the rows kept in `out` as showing the store the build stamped `stamp` left."""
     if (out / KEPT / INDEX).is_file():
-        write_atomic(out / KEPT / SEAL, json.dumps({"stamp": stamp, "code": _code()}))
+        sealing.seal(out / KEPT, stamp, sealing.code("evidence", "viz"))

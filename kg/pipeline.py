@@ -200,9 +200,12 @@ def build(
     started = time.perf_counter()
     started_at = datetime.now(UTC).replace(microsecond=0)
     report = BuildReport()
+    from kg import dataset
+
     last = export.holding(out)
     kept = last is not None  # the store as the last build left it: so is its spool
-    sealed = evidence.unseal(out, last)  # and so are the evidence records its page kept, when it kept them
+    # and so are what its void.ttl read of the store and the evidence records its page read, when it kept them
+    described, sealed = dataset.unseal(out, last), evidence.unseal(out, last)
     export.unstamp(out)
     changes = evidence.Changes()
     stored = store.Reopening(out / "store")
@@ -243,10 +246,11 @@ def build(
                 discard(out / SPOOL)
             sealed = True  # the page kept the evidence records of the store as it is now
         else:
-            _write_report(db, out, report, *previous, started=started_at, kept=kept)
+            _write_report(db, out, report, *previous, started=started_at, described=described)
         pending.unlink(missing_ok=True)
     del db  # closed, so that its files are final when they are stamped
     record = export.stamp(out)
+    dataset.seal(out, record)  # void.ttl was written from what the store holds now, and that was kept
     if sealed:
         evidence.seal(out, record)
     report.seconds = time.perf_counter() - started
@@ -274,15 +278,15 @@ def _previous_counts(out: Path) -> tuple[int, dict[str, int]] | None:
 
 def _write_report(
     db: store.Store, out: Path, report: BuildReport, triples: int, classes: dict[str, int], started: datetime,
-    kept: bool,
+    described: Path | None,
 ) -> None:
     """report.json and the dataset description over an unchanged store, whose other output files still hold; what
-    the description reads from the store is the last description's when the store is as the last build `kept` it."""
+    the description reads from the store is the last description's when it was kept (`described`)."""
     from kg import dataset
 
     report.triples, report.classes = triples, classes
     write_report(out, report)
-    dataset.write(db, out, started=started, stored=dataset.kept_reads(out) if kept else None)
+    dataset.write(db, out, started=started, stored=described)
 
 
 def _changed(

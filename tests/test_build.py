@@ -107,7 +107,7 @@ def test_no_temporary_files_left_behind(examples_build: Path, name: str) -> None
     assert sorted(path.name for path in (examples_build / ".kg-page").iterdir()) == ["evidence.sqlite", "seal.json"]
     spooled = sorted(path.name for path in (examples_build / ".kg-spool").iterdir())
     assert spooled == ["dumped", "graphs-00000.nq", "index.tsv", "jsonld.tsv", "listing.tsv", "others"]
-    assert sorted(path.name for path in (examples_build / ".kg-described").iterdir()) == ["code", "stored.nt"]
+    assert sorted(path.name for path in (examples_build / ".kg-described").iterdir()) == ["seal.json", "stored.nt"]
 
 
 def test_entities_are_described_once_and_dropped_when_no_article_names_them(ctx: Context, tmp_path: Path) -> None:

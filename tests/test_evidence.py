@@ -13,6 +13,7 @@ from pyoxigraph import NamedNode, Quad, Store
 
 from kg import evidence, export, pipeline, viz
 from kg.pipeline import build
+from kg.seal import SEAL
 from kg.vocab import KG, doc_graph
 
 from .conftest import EXAMPLES
@@ -67,9 +68,9 @@ def test_rows_are_trusted_only_under_the_seal_of_the_build_that_left_the_store(t
     assert not evidence.unseal(tmp_path, "stamp")  # nothing kept
     list(evidence.records(Store(), {A}, evidence.Kept(tmp_path, None)))
     evidence.seal(tmp_path, "stamp")
-    assert json.loads((kept / evidence.SEAL).read_text())["stamp"] == "stamp"
+    assert json.loads((kept / SEAL).read_text())["stamp"] == "stamp"
     assert not evidence.unseal(tmp_path, "another build's stamp")
-    assert not (kept / evidence.SEAL).exists()  # gone, whatever it said: the store is about to change
+    assert not (kept / SEAL).exists()  # gone, whatever it said: the store is about to change
     evidence.seal(tmp_path, "stamp")
     assert not evidence.unseal(tmp_path, None)  # the store changed since that build
     evidence.seal(tmp_path, "stamp")
@@ -102,7 +103,7 @@ def test_a_rebuild_reads_the_changed_documents_records_and_draws_the_page_a_whol
 
     assert (report.documents, report.skipped) == (2, 5)
     assert index.stat().st_ino == before  # the kept rows brought up to date, not all read again and replaced
-    assert json.loads((out / evidence.KEPT / evidence.SEAL).read_text())["stamp"] == export.holding(out)
+    assert json.loads((out / evidence.KEPT / SEAL).read_text())["stamp"] == export.holding(out)
     whole = tmp_path / "whole"
     viz.write_files(Store.read_only(str(out / "store")), whole)
     for name in PAGE_FILES:
@@ -126,4 +127,4 @@ def test_a_store_changed_outside_a_build_has_every_record_read_again(
     build([inputs], out, ctx=ctx, progress=False)
 
     assert index.stat().st_ino != before
-    assert (out / evidence.KEPT / evidence.SEAL).exists()
+    assert (out / evidence.KEPT / SEAL).exists()
