@@ -20,7 +20,7 @@ from typing import TextIO
 from pyoxigraph import Literal, NamedNode, Quad
 from tqdm import tqdm
 
-from kg import descriptions, evidence, export, malloc, rdf, store
+from kg import descriptions, export, malloc, pagecache, rdf, store
 from kg import gazetteer as gazetteer_module
 from kg.annotate import NLP, annotate, annotate_many, load_nlp
 from kg.batching import batches
@@ -205,9 +205,9 @@ def build(
     last = export.holding(out)
     kept = last is not None  # the store as the last build left it: so is its spool
     # and so are what its void.ttl read of the store and the evidence records its page read, when it kept them
-    described, sealed = dataset.unseal(out, last), evidence.unseal(out, last)
+    described, sealed = dataset.unseal(out, last), pagecache.unseal(out, last)
     export.unstamp(out)
-    changes = evidence.Changes()
+    changes = pagecache.Changes()
     stored = store.Reopening(out / "store")
     # The store is not passed in: `stored` closes and reopens it, which a reference held elsewhere would stop.
     with closing(open_spool(out / SPOOL, kept)) as spool, closing(Ledger()) as read:
@@ -252,7 +252,7 @@ def build(
     record = export.stamp(out)
     dataset.seal(out, record)  # void.ttl was written from what the store holds now, and that was kept
     if sealed:
-        evidence.seal(out, record)
+        pagecache.seal(out, record)
     report.seconds = time.perf_counter() - started
     return report
 
@@ -409,10 +409,10 @@ def write_outputs(
     started: datetime | None = None,
     workers: int = 1,
     spool: Spool | None = None,
-    kept: evidence.Kept | None = None,
+    kept: pagecache.Kept | None = None,
 ) -> bool:
     """Write the RDF files, the HTML graph and report.json from the store (its quads from the `spool` where it
-    shows them: see `Spool.dump`; the page's evidence records as `kept` says, see `kg.evidence`), then void.ttl
+    shows them: see `Spool.dump`; what the page reads as `kept` says, see `kg.pagecache`), then void.ttl
     recording the build that began at `started`; whether the spool showed them. With `workers` > 1, two helper
     processes take the spool's dump, draw the page and the tables and dump the store when the spool cannot (from a
     checkpoint of out/store), write JSON-LD and read what void.ttl needs of the store, while this one sorts and

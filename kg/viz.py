@@ -29,9 +29,10 @@ from pyoxigraph import Literal, NamedNode, RdfFormat, Store, parse
 from pyvis.network import Network
 from rdflib.namespace import OWL, RDF
 
-from kg import evidence, malloc, store
+from kg import malloc, pagecache, store
 from kg.batching import batches
 from kg.files import atomic_writer, write_atomic
+from kg.pagecache import PageReads
 from kg.vocab import KG, NIF, ONTOLOGY_GRAPH, SCHEMA, SPAN
 
 KG_NS = str(KG)
@@ -300,38 +301,31 @@ def _position(record: str) -> tuple[str, int, str]:
 
 
 def _texts(
-    db: Store, source: Callable[[str], str], records: Iterable[tuple[str, int, str]], kind: str, predicate: str
+    reads: PageReads, source: Callable[[str], str], records: Iterable[tuple[str, int, str]], kind: str, predicate: str
 ) -> dict[str, tuple[str, str, str]]:
     """Each of the text `records` (sentences or statements, as `_position` gives them) as an edge shows it: (`kind`,
-    its `predicate`'s text, its document's name). Read in document order, each once: `source` then looks each
-    document up once too."""
-    text = NamedNode(predicate)
-    shown = {}
-    for doc, _, record in sorted(records):
-        found = sorted(q.object.value for q in db.quads_for_pattern(NamedNode(record), text, None, None))
-        if found:
-            shown[record] = (kind, found[0], source(doc) if doc else "")
-    return shown
+    its `predicate`'s text, its document's name by `source`)."""
+    return {record: (kind, *shown) for record, shown in reads.texts(records, predicate, source).items()}
 
 
 # The queries below return a row per supporting text and no DISTINCT: Oxigraph would hold every row of a large
 # corpus to drop duplicates, which the bounded sets of _keep drop anyway.
 def _evidence(
-    db: Store, source: Callable[[str], str], nodes: Collection[str], kept: evidence.Kept | None = None
+    db: Store, reads: PageReads, source: Callable[[str], str], nodes: Collection[str]
 ) -> dict[tuple[str, str, str], set[tuple[str, str, str]]]:
     """Supporting sentences and quotations of the links between `nodes`, keyed by (subject, predicate local name,
     object): the first EVIDENCE_SHOWN in document order, so that a page of a large corpus stays small. `source`
-    names a document; `kept`, where the last build's page kept the evidence records it read (`kg.evidence`). Most
+    names a document; `reads` reads the evidence records and texts (`kg.pagecache`). Most
     evidence is of links from text records (a sentence's or a statement's sectors, a statement's speaker), never
     drawn: the records are looked up from the nodes, each of their subject, rather than every record read (at 100k
     documents 945k of them, 336k of the nodes: 28 → 21 s). Only kg:Evidence records have rdf:subject, so their type
     is not checked (a quarter of the query's time)."""
     chosen: dict[tuple[str, str, str], set[tuple[str, int, str]]] = defaultdict(set)
-    for s, p, o, sentence in evidence.records(db, nodes, kept):
+    for s, p, o, sentence in reads.evidence(nodes):
         if o in nodes:
             _keep(chosen[(s, local(p), o)], _position(sentence))
     # Only the kept sentences' texts are read: reading every row's text took a third of the query's time.
-    text = _texts(db, source, set().union(*chosen.values()), "sentence", str(NIF.anchorOf))
+    text = _texts(reads, source, set().union(*chosen.values()), "sentence", str(NIF.anchorOf))
     found: dict[tuple[str, str, str], set[tuple[str, str, str]]] = defaultdict(set)
     for key, sentences in chosen.items():
         found[key] = {text[iri] for *_, iri in sentences if iri in text}
@@ -386,10 +380,15 @@ def _relations(db: Store, documents: bool, nodes: Collection[str]) -> set[tuple[
 
 
 def project(
-    db: Store, *, lang: str = "ru", documents: bool = False, kept: evidence.Kept | None = None
+    db: Store, *, lang: str = "ru", documents: bool = False, kept: pagecache.Kept | None = None
 ) -> nx.MultiDiGraph:
     """The graph an analyst explores: entities, events and sectors, and the kg relations between them; `kept`: where
-    a build keeps the evidence records its page read, for the next build's (`kg.evidence`)."""
+    a build keeps what its page reads of the documents, for the next build's (`kg.pagecache`)."""
+    with PageReads(db, kept) as reads:
+        return _project(db, reads, lang, documents)
+
+
+def _project(db: Store, reads: PageReads, lang: str, documents: bool) -> nx.MultiDiGraph:
     labels = _labels(db)
     ancestors = _superclasses(db)
     mentions, docs = _counts(db)
@@ -412,7 +411,7 @@ def project(
         for st, quote in _select(db, "SELECT ?st ?q WHERE { ?st kg:quote ?q }"):
             if st in graph and graph.nodes[st]["label"] == local(st):
                 graph.nodes[st]["label"] = quote if len(quote) <= 60 else quote[:59] + "…"
-    support = _evidence(db, source, graph, kept)
+    support = _evidence(db, reads, source, graph)
     for s, p, o in sorted(_relations(db, documents, graph)):
         name = local(p)
         graph.add_edge(
@@ -420,7 +419,7 @@ def project(
             evidence=tuple(sorted(support.get((s, name, o), ()))),
         )
     if not documents:
-        _add_speaks_about(db, graph, source, lang)
+        _add_speaks_about(reads, graph, source, lang)
     _name_unlabelled(graph)
     return graph
 
@@ -436,14 +435,14 @@ def _name_unlabelled(graph: nx.MultiDiGraph) -> None:
             data["label"] = f"{data['cls_label']}: {', '.join(linked[:3])}{more}"
 
 
-def _add_speaks_about(db: Store, graph: nx.MultiDiGraph, source: Callable[[str], str], lang: str) -> None:
+def _add_speaks_about(reads: PageReads, graph: nx.MultiDiGraph, source: Callable[[str], str], lang: str) -> None:
     """Connect each speaker to the sectors of their statements, with the first EVIDENCE_SHOWN quotations in
     document order as support; only those are read."""
     chosen: dict[tuple[str, str], set[tuple[str, int, str]]] = defaultdict(set)
-    for st, who, sector in _rows(db, "SELECT ?st ?who ?sector WHERE { ?st kg:speaker ?who ; kg:aboutSector ?sector }"):
+    for st, who, sector in reads.statements():
         if who in graph and sector in graph:
             _keep(chosen[(who, sector)], _position(st))
-    quotes = _texts(db, source, set().union(*chosen.values()), "quote", str(KG.quote))
+    quotes = _texts(reads, source, set().union(*chosen.values()), "quote", str(KG.quote))
     for (who, sector), statements in sorted(chosen.items()):
         graph.add_edge(
             who, sector, key=SPEAKS_ABOUT, predicate=SPEAKS_ABOUT, label=SPEAKS_ABOUT_LABELS[lang],
@@ -820,13 +819,13 @@ def graph_page(
     return html, VizStats(nodes=shown.number_of_nodes(), edges=shown.number_of_edges(), omitted=omitted)
 
 
-def write_files(db: Store, out: Path, kept: evidence.Kept | None = None) -> None:
+def write_files(db: Store, out: Path, kept: pagecache.Kept | None = None) -> None:
     """Write graph.html, graph.graphml, graph.gexf, nodes.csv and edges.csv of the store's projection into `out`
     (the evidence read as `kept` says, see `project`)."""
     write_projection(project(db, kept=kept), out)
 
 
-def write_files_from(store_path: Path, out: Path, kept: evidence.Kept | None = None) -> None:
+def write_files_from(store_path: Path, out: Path, kept: pagecache.Kept | None = None) -> None:
     """`write_files` in a process of its own, from a read-only view of the store at `store_path`. The view is closed
     before the files are written, and the heap trimmed: at 100k documents RocksDB held 117 MB for it, and the
     queries left 61 MB freed."""

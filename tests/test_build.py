@@ -100,11 +100,11 @@ def test_no_temporary_files_left_behind(examples_build: Path, name: str) -> None
     assert (examples_build / name).stat().st_size > 0
     assert (examples_build / name).stat().st_mode & 0o777 == 0o644
     assert not list(examples_build.glob(".*.tmp"))
-    # The sort's and the helpers' directories gone; the spool, void.ttl's reads of the store and the page's evidence
-    # records kept for the next build, without the sort's files.
+    # The sort's and the helpers' directories gone; the spool, void.ttl's reads of the store and what the page read of
+    # the documents kept for the next build, without the sort's files.
     kept = sorted(path.name for path in examples_build.glob(".kg-*") if path.is_dir())
     assert kept == [".kg-described", ".kg-page", ".kg-spool"]
-    assert sorted(path.name for path in (examples_build / ".kg-page").iterdir()) == ["evidence.sqlite", "seal.json"]
+    assert sorted(path.name for path in (examples_build / ".kg-page").iterdir()) == ["page.sqlite", "seal.json"]
     spooled = sorted(path.name for path in (examples_build / ".kg-spool").iterdir())
     assert spooled == ["dumped", "graphs-00000.nq", "index.tsv", "jsonld.tsv", "listing.tsv", "others"]
     assert sorted(path.name for path in (examples_build / ".kg-described").iterdir()) == ["seal.json", "stored.nt"]
