@@ -438,11 +438,12 @@ def write_outputs(
                     spool.close()
                     dump = helper.submit(spool_dump_at, spool.workdir, view, *jsonld, paths["nq"]).result()
                 counts = store.write_all(db, paths, helper, view, dump, _last_counts(out, dump))
-                # While the page is drawn (~70 s at 100k documents, longer than a rebuild's other files), what
-                # void.ttl would read after it: the sums of these files, graph.nq's 9.5 GB among them, then, on the
-                # core the hashing gives back, what it reads of the store (every document's hash: 6–10 s at 100k).
-                hashed = dataset.checksums(paths.values())
+                # What void.ttl would read after the page, while it is drawn: what it reads of the store (every
+                # document's hash: 6–10 s at 100k documents), in the helper that wrote JSON-LD, and the sums of these
+                # files, graph.nq's 9.5 GB among them. Begun after the files, so as not to slow them; with the
+                # page's reads of unchanged documents kept, the page no longer takes longest (bench/results.md).
                 stored = helper.submit(dataset.describe_store_at, view, out, Path(described))
+                hashed = dataset.checksums(paths.values())
                 page.result()
                 stored.result()
             _write_counted_report(db, out, report, counts)
