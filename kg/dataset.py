@@ -9,11 +9,10 @@ File IRIs are written relative (`<graph.nq>`), so the description stays true whe
 from __future__ import annotations
 
 import hashlib
-import os
 import tempfile
 from collections import defaultdict
 from collections.abc import Iterable, Iterator
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import closing
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -176,41 +175,10 @@ def describe_store_at(store_path: Path, out: Path, workdir: Path) -> None:
 def checksums(paths: Iterable[Path]) -> Checksums:
     """The sha256 of each file with the size and modification time it had, two at a time (hashlib lets go of the
     GIL): a description written later takes them for the files that have neither changed since (`write`)."""
-    with Hashing() as hashing:
-        for path in paths:
-            hashing.add(path)
-        return hashing.sums()
-
-
-class Hashing:
-    """Files hashed two at a time as they are handed in, while others are still written: `checksums` as they go."""
-
-    def __enter__(self) -> Hashing:
-        self.pool = ThreadPoolExecutor(2)
-        self.hashed: dict[str, Future[tuple[int, int, str]]] = {}
-        return self
-
-    def __exit__(self, *_: object) -> None:
-        self.pool.shutdown()
-
-    def add(self, path: Path, content: Path | None = None) -> None:
-        """Hash the file at `path`, or the file `content` that is to be moved there: opened now, so it may be."""
-        self.hashed[path.name] = self.pool.submit(checksum, (content or path).open("rb"))
-
-    def sums(self) -> Checksums:
-        """What `checksums` gives, once every file handed in is hashed."""
-        return {name: future.result() for name, future in self.hashed.items()}
-
-
-def checksum(handle: BinaryIO) -> tuple[int, int, str]:
-    """An open file's size, modification time and sha256, as `Checksums` holds them; the file is closed. Opened by
-    the caller, it may be moved or replaced in the meantime."""
-    with handle:
-        stat = os.fstat(handle.fileno())
-        digest = hashlib.sha256()
-        for chunk in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(chunk)
-        return stat.st_size, stat.st_mtime_ns, digest.hexdigest()
+    stats = {path: path.stat() for path in paths}
+    with ThreadPoolExecutor(2) as pool:
+        sums = dict(zip(stats, pool.map(_sha256, stats), strict=True))
+    return {path.name: (stat.st_size, stat.st_mtime_ns, sums[path]) for path, stat in stats.items()}
 
 
 def read(path: Path) -> list[Triple]:
@@ -445,6 +413,14 @@ def _distributions(out: Path, dataset: NamedNode, previous: Recorded, hashed: Ch
 
 RDF_MEDIA_TYPES = {"text/turtle", "application/n-triples", "application/n-quads", "application/trig",
                    "application/ld+json", "application/rdf+xml"}
+
+
+def _sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        for chunk in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
 
 
 def _build(build: NamedNode, started: datetime | None, ended: datetime) -> list[Triple]:

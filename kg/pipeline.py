@@ -437,14 +437,13 @@ def write_outputs(
                 if spool is not None:
                     spool.close()
                     dump = helper.submit(spool_dump_at, spool.workdir, view, *jsonld, paths["nq"]).result()
-                # What void.ttl would read after the page, while it is drawn: the sums of these files, graph.nq's
-                # 9.5 GB among them, each hashed as soon as it is written (its bytes still in the page cache), and
-                # what it reads of the store (every document's hash: 6–10 s at 100k documents), in the helper that
-                # wrote JSON-LD, begun once the files are written so as not to slow them (bench/results.md).
-                with dataset.Hashing() as hashing:
-                    counts = store.write_all(db, paths, helper, view, dump, _last_counts(out, dump), hashing.add)
-                    stored = helper.submit(dataset.describe_store_at, view, out, Path(described))
-                    hashed = hashing.sums()
+                counts = store.write_all(db, paths, helper, view, dump, _last_counts(out, dump))
+                # What void.ttl would read after the page, while it is drawn: what it reads of the store (every
+                # document's hash: 6–10 s at 100k documents), in the helper that wrote JSON-LD, and the sums of these
+                # files, graph.nq's 9.5 GB among them. Begun after the files, so as not to slow them; with the
+                # page's reads of unchanged documents kept, the page no longer takes longest (bench/results.md).
+                stored = helper.submit(dataset.describe_store_at, view, out, Path(described))
+                hashed = dataset.checksums(paths.values())
                 page.result()
                 stored.result()
             _write_counted_report(db, out, report, counts)

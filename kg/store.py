@@ -252,19 +252,13 @@ def write_all(
     view: Path | None = None,
     dump: Dump | None = None,
     last: Statistics | None = None,
-    written: Callable[[Path, Path], object] | None = None,
 ) -> Statistics:
     """Write the store in each format to its path (sorted, atomically) from one external sort; the VoID counts of
     the union of all graphs (from the `last` ones, those of the graph.nq the dump's sort edited, when it did: see
     `recount`). The store is dumped unless its quads are given as a `dump` (a build's spool). With a `helper`
     process pool, JSON-LD (the slowest to write, and written from the unsorted dump's graphs) is written there and
     the counts are made there while this process writes the rest; with a `view` (a checkpoint of the store) the
-    store is dumped there too. `written` is told of each file as soon as its bytes are final: its path, and the file
-    that holds them until it is moved there (graph.nq, the sorted dump, is moved last)."""
-    def done(fmt: str, content: Path | None = None) -> None:
-        if written:
-            written(paths[fmt], content or paths[fmt])
-
+    store is dumped there too."""
     workdir = next(iter(paths.values())).parent
     workdir.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(prefix=".kg-sort-", dir=workdir) as tmp:
@@ -276,28 +270,22 @@ def write_all(
         futures = [helper.submit(write_jsonld, dump, paths[fmt]) for fmt in apart] if helper else []
         try:
             dumped = extsort.sort_dump(dump, Path(tmp))
-            for fmt in LINES.keys() & paths.keys():
-                done(fmt, getattr(dumped, LINES[fmt]))
             counts = recount.after(store, last, dumped.changes) if last and dumped.changes else None
             counting = helper.submit(_statistics_aside, dumped.triples) if helper and counts is None else None
             futures += [counting] if counting else []
             for fmt, path in paths.items():
                 if fmt in apart and not helper:
                     write_jsonld(dump, path)
-                    done(fmt)
                 elif fmt not in apart | LINES.keys():
                     with atomic_writer(path) as handle:
                         if not (fmt == "ttl" and splice_turtle(path, dumped, handle)):
                             dump_sorted(dumped, handle, fmt)
-                    done(fmt)
             if counts is None:
                 counts = counting.result() if counting else extsort.statistics(dumped.triples, Path(tmp))
         finally:
             wait(futures)  # the helper reads the dump: it must be done before the dump's directory goes
         for future in futures:
             future.result()
-        for fmt in apart if helper else ():
-            done(fmt)
         # Last, once nothing reads them: the sorted files are these formats already.
         for fmt in LINES.keys() & paths.keys():
             move_atomic(getattr(dumped, LINES[fmt]), paths[fmt])

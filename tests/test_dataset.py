@@ -275,8 +275,8 @@ def test_an_unchanged_rebuild_hashes_only_the_files_modified_since_the_last_desc
     shutil.copytree(examples_build, out)  # keeps modification times: every file is older than void.ttl
     tampered = out / "nodes.csv"
     tampered.write_bytes(tampered.read_bytes().replace(b"label", b"LABEL", 1))  # same size, modified after
-    hashed, checksum = [], dataset.checksum
-    monkeypatch.setattr(dataset, "checksum", lambda handle: hashed.append(Path(handle.name).name) or checksum(handle))
+    hashed, sha256 = [], dataset._sha256
+    monkeypatch.setattr(dataset, "_sha256", lambda path: hashed.append(path.name) or sha256(path))
     report = build([ROOT / "examples" / "news"], out, ctx=ctx, progress=False)
     assert (report.documents, report.skipped) == (0, 7)
     assert sorted(hashed) == ["nodes.csv", "report.json"]  # report.json is rewritten by every build
@@ -300,8 +300,8 @@ def test_files_hashed_before_the_description_are_not_hashed_again_unless_changed
     hashed["graph.nq"] = (*hashed["graph.nq"][:2], "0" * 64)  # what the description must take, unread
     changed.write_text("<urn:x:a> <urn:x:b> <urn:x:c> .\n")
     read: list[str] = []
-    checksum = dataset.checksum
-    monkeypatch.setattr(dataset, "checksum", lambda handle: read.append(Path(handle.name).name) or checksum(handle))
+    sha256 = dataset._sha256
+    monkeypatch.setattr(dataset, "_sha256", lambda path: read.append(path.name) or sha256(path))
 
     void = load(dataset.write(Store(), tmp_path, hashed=hashed))
 
