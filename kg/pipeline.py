@@ -204,7 +204,7 @@ def build(
 
     last = export.holding(out)
     kept = last is not None  # the store as the last build left it: so is its spool
-    # and so are what its void.ttl read of the store and the evidence records its page read, when it kept them
+    # and so are what its void.ttl read of the store and what its page read of the documents, when it kept them
     described, sealed = dataset.unseal(out, last), pagecache.unseal(out, last)
     export.unstamp(out)
     changes = pagecache.Changes()
@@ -241,10 +241,9 @@ def build(
         db.flush()
         previous = None if pending.exists() else _previous_counts(out)
         if previous is None:
-            kept_evidence = changes.since(out, sealed)
-            if not write_outputs(db, out, report, started_at, workers, spool, kept_evidence):
+            if not write_outputs(db, out, report, started_at, workers, spool, changes.since(out, sealed)):
                 discard(out / SPOOL)
-            sealed = True  # the page kept the evidence records of the store as it is now
+            sealed = True  # the page kept what it read of the store as it is now
         else:
             _write_report(db, out, report, *previous, started=started_at, described=described)
         pending.unlink(missing_ok=True)

@@ -29,10 +29,10 @@ from pyoxigraph import Literal, NamedNode, RdfFormat, Store, parse
 from pyvis.network import Network
 from rdflib.namespace import OWL, RDF
 
-from kg import malloc, pagecache, store
+from kg import malloc, store
 from kg.batching import batches
 from kg.files import atomic_writer, write_atomic
-from kg.pagecache import PageReads
+from kg.pagecache import Kept, PageReads
 from kg.vocab import KG, NIF, ONTOLOGY_GRAPH, SCHEMA, SPAN
 
 KG_NS = str(KG)
@@ -380,7 +380,7 @@ def _relations(db: Store, documents: bool, nodes: Collection[str]) -> set[tuple[
 
 
 def project(
-    db: Store, *, lang: str = "ru", documents: bool = False, kept: pagecache.Kept | None = None
+    db: Store, *, lang: str = "ru", documents: bool = False, kept: Kept | None = None
 ) -> nx.MultiDiGraph:
     """The graph an analyst explores: entities, events and sectors, and the kg relations between them; `kept`: where
     a build keeps what its page reads of the documents, for the next build's (`kg.pagecache`)."""
@@ -819,13 +819,13 @@ def graph_page(
     return html, VizStats(nodes=shown.number_of_nodes(), edges=shown.number_of_edges(), omitted=omitted)
 
 
-def write_files(db: Store, out: Path, kept: pagecache.Kept | None = None) -> None:
+def write_files(db: Store, out: Path, kept: Kept | None = None) -> None:
     """Write graph.html, graph.graphml, graph.gexf, nodes.csv and edges.csv of the store's projection into `out`
     (the evidence read as `kept` says, see `project`)."""
     write_projection(project(db, kept=kept), out)
 
 
-def write_files_from(store_path: Path, out: Path, kept: pagecache.Kept | None = None) -> None:
+def write_files_from(store_path: Path, out: Path, kept: Kept | None = None) -> None:
     """`write_files` in a process of its own, from a read-only view of the store at `store_path`. The view is closed
     before the files are written, and the heap trimmed: at 100k documents RocksDB held 117 MB for it, and the
     queries left 61 MB freed."""
