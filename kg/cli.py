@@ -6,7 +6,9 @@ import json
 import multiprocessing
 import os
 import signal
+import sqlite3
 import sys
+import tempfile
 from pathlib import Path
 
 import click
@@ -70,6 +72,8 @@ def build(paths: tuple[str, ...], out: Path, quiet: bool, workers: int, prune: b
         )
     except OSError as error:  # the store locked by another build, a full disk, no `sort`: a message, not a trace
         raise click.ClickException(str(error)) from error
+    except sqlite3.OperationalError as error:  # a full disk, where a build keeps its tables (spool, page, ledger)
+        raise click.ClickException(f"{error} (a table kg keeps under {out} or in {tempfile.gettempdir()})") from error
     if not quiet:
         classes = ", ".join(f"{n} {c}" for c, n in sorted(report.classes.items()))
         click.echo(

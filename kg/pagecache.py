@@ -177,8 +177,11 @@ class PageReads:
             self.table.commit()
         self.table.close()
         self.table = None
-        if self.fresh and error is None:
-            move_atomic(self.path, self.target)
+        if self.fresh:
+            if error is None:
+                move_atomic(self.path, self.target)
+            else:
+                self.path.unlink(missing_ok=True)
 
     def _insert(self, name: str, rows: Iterable[Row]) -> None:
         """Add rows whose first field is a graph's name to table `name`, each graph named once in its own table."""

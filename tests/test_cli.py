@@ -7,6 +7,7 @@ import os
 import re
 import shlex
 import shutil
+import sqlite3
 import subprocess
 import sys
 from pathlib import Path
@@ -181,6 +182,16 @@ def test_a_build_into_a_store_in_use_says_which(tmp_path: Path) -> None:
     assert result.exit_code == 1 and f"{out / 'store'}/LOCK" in result.output
     assert result.output.startswith("Error: ")
     del held
+
+
+def test_a_full_disk_under_a_table_of_the_build_is_a_message(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    def full(*_: object, **__: object) -> None:
+        raise sqlite3.OperationalError("database or disk is full")
+
+    monkeypatch.setattr(pipeline, "build", full)
+    result = CliRunner().invoke(main, ["build", str(ROOT / "examples" / "news"), "-o", str(tmp_path), "--quiet"])
+    assert result.exit_code == 1 and result.output.startswith("Error: database or disk is full (a table kg keeps")
+    assert str(tmp_path) in result.output
 
 
 def test_query_errors_are_clear(tmp_path: Path, examples_build: Path) -> None:

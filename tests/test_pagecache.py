@@ -103,6 +103,15 @@ def test_rows_are_trusted_only_under_the_seal_of_the_build_that_left_the_store(t
     assert not unseal(tmp_path, "stamp")  # once
 
 
+def test_a_page_that_fails_keeps_nothing(tmp_path: Path) -> None:
+    db = Store()
+    db.extend(_record(G1, "ev1", A, "rel", B, "s1"))
+    with pytest.raises(RuntimeError), PageReads(db, Kept(tmp_path, None)) as reads:
+        list(reads.evidence({A, B}))
+        raise RuntimeError("the page failed")
+    assert list((tmp_path / KEPT).iterdir()) == []
+
+
 def test_changes_past_their_limit_are_unknown(tmp_path: Path) -> None:
     changes = Changes(limit=2)
     changes.add(["g1", "g2"])
