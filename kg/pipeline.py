@@ -20,7 +20,7 @@ from typing import TextIO
 from pyoxigraph import Literal, NamedNode, Quad
 from tqdm import tqdm
 
-from kg import descriptions, export, malloc, pagecache, rdf, store
+from kg import dataset, descriptions, export, malloc, pagecache, rdf, store
 from kg import gazetteer as gazetteer_module
 from kg.annotate import NLP, annotate, annotate_many, load_nlp
 from kg.batching import batches
@@ -200,8 +200,6 @@ def build(
     started = time.perf_counter()
     started_at = datetime.now(UTC).replace(microsecond=0)
     report = BuildReport()
-    from kg import dataset
-
     last = export.holding(out)
     kept = last is not None  # the store as the last build left it: so is its spool
     # and so are what its void.ttl read of the store and what its page read of the documents, when it kept them
@@ -281,8 +279,6 @@ def _write_report(
 ) -> None:
     """report.json and the dataset description over an unchanged store, whose other output files still hold; what
     the description reads from the store is the last description's when it was kept (`described`)."""
-    from kg import dataset
-
     report.triples, report.classes = triples, classes
     write_report(out, report)
     dataset.write(db, out, started=started, stored=described)
@@ -416,7 +412,7 @@ def write_outputs(
     processes take the spool's dump, draw the page and the tables and dump the store when the spool cannot (from a
     checkpoint of out/store), write JSON-LD and read what void.ttl needs of the store, while this one sorts and
     writes the other files."""
-    from kg import dataset, viz  # pyvis and networkx are only needed here
+    from kg import viz  # pyvis and networkx are only needed here
 
     paths = {fmt: out / f"graph.{fmt}" for fmt in GRAPH_FILES}
     jsonld = (paths["jsonld"], store.jsonld_version())
@@ -459,8 +455,6 @@ def write_outputs(
 
 def _last_counts(out: Path, dump: Dump | None) -> Statistics | None:
     """The counts the last void.ttl recorded, when the dump's sort edits the graph.nq the same build wrote."""
-    from kg import dataset
-
     return dataset.recorded(out / dataset.VOID_FILE).counts if dump and dump.before else None
 
 
