@@ -11,6 +11,7 @@ import json
 import math
 import re
 import shutil
+import sqlite3
 import tempfile
 import xml.etree.ElementTree as ET
 from collections import Counter, defaultdict, deque
@@ -384,7 +385,14 @@ def project(
 ) -> nx.MultiDiGraph:
     """The graph an analyst explores: entities, events and sectors, and the kg relations between them; `kept`: where
     a build keeps what its page reads of the documents, for the next build's (`kg.pagecache`)."""
-    with PageReads(db, kept) as reads:
+    try:
+        with PageReads(db, kept) as reads:
+            return _project(db, reads, lang, documents)
+    except sqlite3.DatabaseError:
+        if kept is None or kept.changed is None:
+            raise
+    # What the last build kept cannot be read (a damaged file): everything is read again, and kept anew.
+    with PageReads(db, Kept(kept.out, None)) as reads:
         return _project(db, reads, lang, documents)
 
 

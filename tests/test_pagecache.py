@@ -167,3 +167,22 @@ def test_a_store_changed_outside_a_build_has_everything_read_again(
 
     assert index.stat().st_ino != before
     assert (out / KEPT / SEAL).exists()
+
+
+def test_a_damaged_table_has_everything_read_again(
+    ctx: pipeline.Context, examples_build: Path, tmp_path: Path
+) -> None:
+    inputs = shutil.copytree(EXAMPLES, tmp_path / "in")
+    (inputs / "new.txt").write_text(NEW_TEXT, encoding="utf-8")
+    out = shutil.copytree(examples_build, tmp_path / "out")
+    index = out / KEPT / CACHE
+    index.write_bytes(b"not a database" * 100)  # under a seal that still holds
+
+    build([inputs], out, ctx=ctx, progress=False)
+
+    whole = tmp_path / "whole"
+    viz.write_files(Store.read_only(str(out / "store")), whole)
+    for name in PAGE_FILES:
+        assert (out / name).read_bytes() == (whole / name).read_bytes(), name
+    with closing(sqlite3.connect(index)) as table:
+        assert table.execute("SELECT count(*) FROM evidence").fetchone()[0] > 0
