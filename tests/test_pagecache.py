@@ -139,10 +139,7 @@ def test_a_rebuild_reads_the_changed_documents_again_and_draws_the_page_a_whole_
     assert (report.documents, report.skipped) == (2, 5)
     assert index.stat().st_ino == before  # what was kept brought up to date, not all read again and replaced
     assert json.loads((out / KEPT / SEAL).read_text())["stamp"] == export.holding(out)
-    whole = tmp_path / "whole"
-    viz.write_files(Store.read_only(str(out / "store")), whole)
-    for name in PAGE_FILES:
-        assert (out / name).read_bytes() == (whole / name).read_bytes(), name
+    _same_page_as_a_whole_read(out, tmp_path)
     # void.ttl's sums, of files hashed as they were written (with workers) or after (without), are the files'.
     sums = dataset.recorded(out / "void.ttl").checksums
     for name in ("graph.nq", "graph.ttl", "graph.jsonld", *PAGE_FILES):
@@ -153,36 +150,41 @@ def test_a_rebuild_reads_the_changed_documents_again_and_draws_the_page_a_whole_
     assert doc_graph(GONE) not in kept  # pruned: its graph changed too
 
 
+def _examples_and_a_new_one(examples_build: Path, tmp_path: Path) -> tuple[Path, Path]:
+    """The examples with one new article, and a copy of their build."""
+    inputs = shutil.copytree(EXAMPLES, tmp_path / "in")
+    (inputs / "new.txt").write_text(NEW_TEXT, encoding="utf-8")
+    return inputs, shutil.copytree(examples_build, tmp_path / "out")
+
+
+def _same_page_as_a_whole_read(out: Path, tmp_path: Path) -> None:
+    whole = tmp_path / "whole"
+    viz.write_files(Store.read_only(str(out / "store")), whole)
+    for name in PAGE_FILES:
+        assert (out / name).read_bytes() == (whole / name).read_bytes(), name
+
+
 def test_a_store_changed_outside_a_build_has_everything_read_again(
     ctx: pipeline.Context, examples_build: Path, tmp_path: Path
 ) -> None:
-    inputs = shutil.copytree(EXAMPLES, tmp_path / "in")
-    (inputs / "new.txt").write_text(NEW_TEXT, encoding="utf-8")
-    out = shutil.copytree(examples_build, tmp_path / "out")
+    inputs, out = _examples_and_a_new_one(examples_build, tmp_path)
     export.unstamp(out)  # as if something else had written to the store
-    index = out / KEPT / CACHE
-    before = index.stat().st_ino
+    before = (out / KEPT / CACHE).stat().st_ino
 
     build([inputs], out, ctx=ctx, progress=False)
 
-    assert index.stat().st_ino != before
+    assert (out / KEPT / CACHE).stat().st_ino != before
     assert (out / KEPT / SEAL).exists()
 
 
 def test_a_damaged_table_has_everything_read_again(
     ctx: pipeline.Context, examples_build: Path, tmp_path: Path
 ) -> None:
-    inputs = shutil.copytree(EXAMPLES, tmp_path / "in")
-    (inputs / "new.txt").write_text(NEW_TEXT, encoding="utf-8")
-    out = shutil.copytree(examples_build, tmp_path / "out")
-    index = out / KEPT / CACHE
-    index.write_bytes(b"not a database" * 100)  # under a seal that still holds
+    inputs, out = _examples_and_a_new_one(examples_build, tmp_path)
+    (out / KEPT / CACHE).write_bytes(b"not a database" * 100)  # under a seal that still holds
 
     build([inputs], out, ctx=ctx, progress=False)
 
-    whole = tmp_path / "whole"
-    viz.write_files(Store.read_only(str(out / "store")), whole)
-    for name in PAGE_FILES:
-        assert (out / name).read_bytes() == (whole / name).read_bytes(), name
-    with closing(sqlite3.connect(index)) as table:
+    _same_page_as_a_whole_read(out, tmp_path)
+    with closing(sqlite3.connect(out / KEPT / CACHE)) as table:
         assert table.execute("SELECT count(*) FROM evidence").fetchone()[0] > 0
