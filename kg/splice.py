@@ -24,6 +24,7 @@ Edit = tuple[bytes, bool]  # a line with its newline, and whether it is added (e
 # not (False), or either (None).
 Change = tuple[bytes, bytes, bool | None]
 PIECES = (64 * 2**20, 2**16)  # a stretch is tested whole for an edit; one that holds one, in pieces this size
+COPIED = 256 * 2**20  # copied at once, and then let go of
 READ = 2**12  # bytes read at a time to find where a line ends or begins
 ESCAPED = re.compile(rb"\\(.)")  # a Turtle local name's escaped character
 
@@ -232,10 +233,13 @@ def _read(fd: int, start: int, stop: int) -> bytes:
 
 
 def _copy(src: int, dst: int, start: int, count: int) -> None:
-    """Append src[start:start + count] to `dst`, in the kernel where it can (Linux)."""
+    """Append src[start:start + count] to `dst`, in the kernel where it can (Linux). The source's pages are let go as
+    they are copied: a rebuild at 100k documents copies ~12 GB of a file it then replaces, and what it kept in memory
+    pushed out the copy's own pages, which void.ttl's sums then read back from the disk (bench/results.md, stop 38)."""
     while count:
         if hasattr(os, "copy_file_range"):
-            done = os.copy_file_range(src, dst, count, start)
+            done = os.copy_file_range(src, dst, min(count, COPIED), start)
+            os.posix_fadvise(src, start, done, os.POSIX_FADV_DONTNEED)
         else:
             done = len(data := os.pread(src, min(count, PIECES[-1]), start))
             _write(dst, data)
