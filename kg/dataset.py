@@ -136,14 +136,12 @@ def unseal(out: Path, stamp: str | None) -> Path | None:
     """The directory holding what the last description of `out` read from its store, when the build whose `stamp`
     still holds left it (see `kg.seal`); for a build that changes nothing, whose reads would be the same (at 100k
     documents ~8 of an unchanged rebuild's ~17 s)."""
-    kept = out / KEPT
-    return kept if sealing.unseal(kept, stamp, sealing.code("dataset")) and (kept / STORED).is_file() else None
+    return out / KEPT if sealing.unseal(out / KEPT / STORED, stamp, sealing.code("dataset")) else None
 
 
 def seal(out: Path, stamp: str) -> None:
     """Seal what the last description of `out` read as showing the store the build stamped `stamp` left."""
-    if (out / KEPT / STORED).is_file():
-        sealing.seal(out / KEPT, stamp, sealing.code("dataset"))
+    sealing.seal(out / KEPT / STORED, stamp, sealing.code("dataset"))
 
 
 def _keep_reads(stored: Path, out: Path) -> None:

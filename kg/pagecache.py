@@ -225,10 +225,9 @@ def _iris(iris: Iterable[str]) -> str:
 
 def unseal(out: Path, stamp: str | None) -> bool:
     """Whether what the page of `out` kept shows the store the build whose `stamp` still holds left (`kg.seal`)."""
-    return sealing.unseal(out / KEPT, stamp, sealing.code("pagecache", "viz")) and (out / KEPT / CACHE).is_file()
+    return sealing.unseal(out / KEPT / CACHE, stamp, sealing.code("pagecache", "viz"))
 
 
 def seal(out: Path, stamp: str) -> None:
     """Seal what the page of `out` kept as showing the store the build stamped `stamp` left."""
-    if (out / KEPT / CACHE).is_file():
-        sealing.seal(out / KEPT, stamp, sealing.code("pagecache", "viz"))
+    sealing.seal(out / KEPT / CACHE, stamp, sealing.code("pagecache", "viz"))

@@ -5,6 +5,7 @@ the code that read what was kept."""
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 from importlib.metadata import version
@@ -12,9 +13,10 @@ from pathlib import Path
 
 from kg.files import write_atomic
 
-SEAL = "seal.json"  # in each directory kept
+SEAL = "seal.json"  # beside each file kept
 
 
+@functools.cache
 def code(*modules: str) -> str:
     """A digest of these kg modules' source and of pyoxigraph's version (how it writes terms back): what was read
     depends on them."""
@@ -23,18 +25,19 @@ def code(*modules: str) -> str:
     return hashlib.sha256(source + version("pyoxigraph").encode()).hexdigest()
 
 
-def unseal(directory: Path, stamp: str | None, code: str) -> bool:
-    """Whether what `directory` keeps was sealed by the build whose `stamp` still holds (None: none does), read by
-    `code`; the seal goes either way, for the store is about to change."""
-    seal = directory / SEAL
+def unseal(kept: Path, stamp: str | None, code: str) -> bool:
+    """Whether the file `kept` is there and was sealed by the build whose `stamp` still holds (None: none does),
+    read by `code`; the seal goes either way, for the store is about to change."""
+    seal = kept.parent / SEAL
     try:
         sealed = stamp is not None and json.loads(seal.read_text()) == {"stamp": stamp, "code": code}
     except (OSError, ValueError):
         sealed = False
     seal.unlink(missing_ok=True)
-    return sealed
+    return sealed and kept.is_file()
 
 
-def seal(directory: Path, stamp: str, code: str) -> None:
-    """Seal what `directory` keeps as read by `code` from the store the build stamped `stamp` left."""
-    write_atomic(directory / SEAL, json.dumps({"stamp": stamp, "code": code}))
+def seal(kept: Path, stamp: str, code: str) -> None:
+    """Seal the file `kept`, if it is there, as read by `code` from the store the build stamped `stamp` left."""
+    if kept.is_file():
+        write_atomic(kept.parent / SEAL, json.dumps({"stamp": stamp, "code": code}))
