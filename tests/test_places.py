@@ -1,0 +1,83 @@
+"""Where places lie, as the text says it: `place kg:locatedIn place`, read from how two names stand together."""
+
+from __future__ import annotations
+
+import pytest
+
+from kg.pipeline import Context, process
+from kg.types import Document
+
+ID = "https://w3id.org/kg-news/id/"
+
+
+def located(ctx: Context, text: str) -> set[tuple[str, str, str, str]]:
+    """(place as written, where as written, its IRI's local part, the rule) for each kg:locatedIn read."""
+    result = process(Document(id="t", text=text), ctx)
+    return {
+        (text[slice(*r.evidence.args[0])], text[slice(*r.evidence.args[1])], r.object.removeprefix(ID), r.evidence.rule)
+        for r in result.relations
+        if r.predicate == "locatedIn"
+    }
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        (
+            "Церемония прошла на Арлингтонском кладбище в Вашингтоне.",
+            ("Арлингтонском кладбище", "Вашингтоне", "wd/Q61", "place-in-place-as-written"),
+        ),
+        (
+            "Стрельба произошла в городе Пауэй, штат Калифорния.",
+            ("Пауэй", "Калифорния", "place/kaliforniia", "place-in-place-as-written"),
+        ),
+        (
+            "Федеральный суд Сан-Франциско (США) обязал компанию выплатить штраф.",
+            ("Сан-Франциско", "США", "wd/Q30", "place-in-place-as-written"),
+        ),
+        (
+            "Глава администрации Советского района Уфы ушёл в отставку.",
+            ("Советского района", "Уфы", "wd/Q911", "place-in-place-as-written"),
+        ),
+        (
+            "Город Жаркент находится в Жетысуской области.",
+            ("Жаркент", "Жетысуской области", "place/zhetysuskaia-oblast", "place-in-place-as-written"),
+        ),
+        ("Хоргос лежит в Казахстане.", ("Хоргос", "Казахстане", "wd/Q232", "place-in-place-as-written")),
+        (
+            "Полиция задержала троих человек после перестрелки в армянском Гаваре.",
+            ("Гаваре", "армянском", "wd/Q399", "place-of-country-adjective"),
+        ),
+        (
+            "В китайской провинции Гуандун построят завод.",
+            ("Гуандун", "китайской", "wd/Q148", "place-of-country-adjective"),
+        ),
+    ],
+)
+def test_a_place_lies_where_the_text_puts_it(ctx: Context, text: str, expected: tuple[str, str, str, str]) -> None:
+    assert located(ctx, text) == {expected}
+
+
+def test_a_chain_of_places_gives_each_step(ctx: Context) -> None:
+    """«Алашанькоу в Синьцзян-Уйгурском автономном районе Китая»: the town in the region, the region in China (which
+    the gazetteer knows too, and says with more confidence)."""
+    assert located(ctx, "Грузы идут через Алашанькоу в Синьцзян-Уйгурском автономном районе Китая.") == {
+        ("Алашанькоу", "Синьцзян-Уйгурском автономном районе", "wd/Q34800", "place-in-place-as-written"),
+        ("Синьцзян-Уйгурском автономном районе", "Китая", "wd/Q148", "gazetteer-in-sentence"),
+    }
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Делегация вылетела из Москвы в Пекин.",  # where to, not where: «в» with the accusative
+        "Выставки прошли в Германии, России и США.",  # a list
+        "Посол Казахстана в Китае выступил на форуме.",  # a country lies in no other
+        "Полицейские штата Миссури в Фергюсоне разогнали демонстрантов.",  # a state is not in a town
+        "Звезда испанской «Барселоны» Лионель Месси забил гол.",  # a club, not the city
+        "Он жил у города Хоххайм-ам-Майн (Hochheim am Main).",  # the same town's other name
+        "Шторм прошёл в штате Квинсленд в районе Большого Барьерного рифа.",  # «в районе»: near, not in
+    ],
+)
+def test_places_side_by_side_that_do_not_lie_in_each_other(ctx: Context, text: str) -> None:
+    assert located(ctx, text) == set()
