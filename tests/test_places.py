@@ -29,7 +29,7 @@ def located(ctx: Context, text: str) -> set[tuple[str, str, str, str]]:
         ),
         (
             "Стрельба произошла в городе Пауэй, штат Калифорния.",
-            ("Пауэй", "Калифорния", "place/kaliforniia", "place-in-place-as-written"),
+            ("Пауэй", "Калифорния", "region/kaliforniia", "place-in-place-as-written"),
         ),
         (
             "Федеральный суд Сан-Франциско (США) обязал компанию выплатить штраф.",
@@ -41,7 +41,7 @@ def located(ctx: Context, text: str) -> set[tuple[str, str, str, str]]:
         ),
         (
             "Город Жаркент находится в Жетысуской области.",
-            ("Жаркент", "Жетысуской области", "place/zhetysuskaia-oblast", "place-in-place-as-written"),
+            ("Жаркент", "Жетысуской области", "region/zhetysuskaia-oblast", "place-in-place-as-written"),
         ),
         ("Хоргос лежит в Казахстане.", ("Хоргос", "Казахстане", "wd/Q232", "place-in-place-as-written")),
         (
@@ -81,3 +81,20 @@ def test_a_chain_of_places_gives_each_step(ctx: Context) -> None:
 )
 def test_places_side_by_side_that_do_not_lie_in_each_other(ctx: Context, text: str) -> None:
     assert located(ctx, text) == set()
+
+
+def test_an_unknown_place_is_a_city_or_a_region_when_a_noun_says_so(ctx: Context) -> None:
+    """«в городе Пауэй»: a City, and so is every other mention of it; «Жетысуской области», «штат Калифорния»:
+    Regions; «Советского района» stays a Place (a district may be a town's or a province's)."""
+    text = ("Стрельба произошла в городе Пауэй, штат Калифорния. Жители Пауэя вышли на улицы. Глава администрации "
+            "Советского района Уфы приехал в Жаркент Жетысуской области.")
+    result = process(Document(id="t", text=text), ctx)
+    assert {(m.text, m.cls, m.iri.removeprefix(ID)) for m in result.mentions if m.cls != "Person"} == {
+        ("Пауэй", "City", "city/pauei"),
+        ("Калифорния", "Region", "region/kaliforniia"),
+        ("Пауэя", "City", "city/pauei"),
+        ("Советского района", "Place", "place/sovetskii-raion"),
+        ("Уфы", "City", "wd/Q911"),
+        ("Жаркент", "City", "gn/1520253"),
+        ("Жетысуской области", "Region", "region/zhetysuskaia-oblast"),
+    }

@@ -5,13 +5,16 @@ from __future__ import annotations
 import bisect
 from dataclasses import replace
 
+from kg.extract.places import kind_of_place
 from kg.extract.roles import ROLES
 from kg.gazetteer import Gazetteer
 from kg.morph import fold
 from kg.types import (
+    CITY,
     ORGANIZATION,
     PERSON,
     PLACE,
+    REGION,
     AnnotatedDocument,
     Mention,
     NerSpan,
@@ -39,8 +42,9 @@ def find_mentions(adoc: AnnotatedDocument, gazetteer: Gazetteer) -> list[Mention
             continue  # the gazetteer already names this stretch, with a better class
         if any(not (span.start <= m.start and m.stop <= span.stop) for m in overlapping):
             continue  # crossing spans: trust the gazetteer
-        mentions.append(_ner_mention(span, gazetteer))
+        mentions.append(_ner_mention(span, gazetteer, tokens, starts))
     taken = [(m.start, m.stop) for m in mentions]
+    mentions = _places_typed_alike(mentions)
     mentions += [m for m in _demonym_mentions(adoc.sentences, gazetteer) if not _inside(m, taken)]
     starts = [s.start for s in adoc.sentences]
     return sorted(
@@ -85,16 +89,31 @@ def _demonym_mentions(sentences: tuple[Sentence, ...], gazetteer: Gazetteer) -> 
     return found
 
 
+def _places_typed_alike(mentions: list[Mention]) -> list[Mention]:
+    """Unknown places named alike as one class: «Пауэй» is a City throughout once «в городе Пауэй» says it is."""
+    typed = {fold(m.normal): m.cls for m in mentions if not m.iri and m.cls in {CITY, REGION}}
+    return [
+        replace(m, cls=typed[name], key=f"{typed[name]}:{name}")
+        if m.cls == PLACE and not m.iri and (name := fold(m.normal)) in typed
+        else m
+        for m in mentions
+    ]
+
+
 def _inside(mention: Mention, spans: list[tuple[int, int]]) -> bool:
     return any(a <= mention.start and mention.stop <= b for a, b in spans)
 
 
-def _ner_mention(span: NerSpan, gazetteer: Gazetteer) -> Mention:
-    """A mention from a natasha span, linked when the gazetteer knows its normal form."""
+def _ner_mention(span: NerSpan, gazetteer: Gazetteer, tokens: list[Token], starts: list[int]) -> Mention:
+    """A mention from a natasha span, linked when the gazetteer knows its normal form; an unknown place is a city
+    or a region when a noun in or before its name says so («городе Пауэй», «Жетысуской области»)."""
     entry = gazetteer.lookup(span.normal)
     if entry is not None and (entry.cls == PERSON) == (span.type == "PER"):
         return Mention(span.start, span.stop, span.text, entry.cls, entry.label_ru, entry.iri, entry.iri, "ner")
     cls = NER_CLASS[span.type]
+    if cls == PLACE:
+        first, stop = bisect.bisect_left(starts, span.start), bisect.bisect_left(starts, span.stop)
+        cls = kind_of_place(tokens[first:stop], tokens[first - 1] if first else None)
     return Mention(span.start, span.stop, span.text, cls, span.normal, f"{cls}:{fold(span.normal)}", "", "ner")
 
 

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from pyoxigraph import NamedNode
 
 from kg.extract.spans import MentionIndex
 from kg.gazetteer import Gazetteer
-from kg.types import AnnotatedDocument, Evidence, Mention, Relation, Sentence, Token
+from kg.types import CITY, PLACE, REGION, AnnotatedDocument, Evidence, Mention, Relation, Sentence, Token
 from kg.vocab import KG
 
 INNER = {"City", "Region", "Place"}
@@ -24,6 +26,9 @@ PROVINCES = {"штат", "графство", "провинция", "област
 DIVISIONS = PROVINCES | {"район", "округ", "регион", "уезд"}
 PARTS = DIVISIONS | SETTLEMENTS | {"часть", "север", "юг", "восток", "запад", "северо-восток", "северо-запад",
                                    "юго-восток", "юго-запад", "окрестность", "пригород", "земля", "остров", "коммуна"}
+# What an unknown place is by a noun in its name («Жетысуской области») or before it («городе Пауэй»).
+TOWNS = SETTLEMENTS - {"микрорайон"}
+REGIONS = PROVINCES - {"столица"}
 LIES = {"находиться", "располагаться", "расположить", "расположенный", "лежать"}  # «X находится в Y»
 
 
@@ -69,8 +74,8 @@ def as_written(adoc: AnnotatedDocument, named: list[Mention]) -> list[Relation]:
             after, end, outer = following
             between = tokens[stop:after]
             if inner.cls in INNER and _lies_in(between, tokens[after:end], outer):
-                low = _rank(inner.cls, tokens[max(first - 1, 0) : stop])
-                high = _rank(outer.cls, tokens[stop:end])
+                low = _rank(inner.cls, tokens[max(first - 1, 0) : stop], PROVINCES)
+                high = _rank(outer.cls, tokens[stop:end], PROVINCES | {"район"})
                 if low is None or (low < high if high is not None else inner.cls == "Place" and low == 1):
                     relations.append(_relation(inner, outer, "place-in-place-as-written", 0.8))
             elif outer.cls in INNER and inner.cls == "Country" and _of_country(tokens[first:stop], between):
@@ -78,12 +83,27 @@ def as_written(adoc: AnnotatedDocument, named: list[Mention]) -> list[Relation]:
     return relations
 
 
-def _rank(cls: str, words: tuple[Token, ...]) -> int | None:
+def kind_of_place(name: Sequence[Token], before: Token | None) -> str:
+    """The class of a place the gazetteer does not know: a Region when its name holds a province's noun or follows
+    one («Жетысуской области», «штат Калифорния»), a City when it follows a town's («городе Пауэй»), else a Place."""
+    if any(t.pos == "NOUN" and t.lemma in REGIONS for t in name):
+        return REGION
+    if before is not None and before.pos == "NOUN" and not any(t.pos == "NOUN" for t in name):
+        if before.lemma in TOWNS:
+            return CITY
+        if before.lemma in REGIONS:
+            return REGION
+    return PLACE
+
+
+def _rank(cls: str, words: tuple[Token, ...], provinces: set[str]) -> int | None:
     """How large a place is (1 a town, 2 a province, 3 a country) by its class or the last noun before or in its
-    name that says what it is («штата Калифорния», «Черниговской области»); None when neither says."""
+    name that says what it is («штата Калифорния», «Черниговской области»); None when neither says. A district
+    (район) holds villages («селе Цибулёво Знаменского района») but lies in a city as often («Советского района
+    Уфы»), so it counts as a province only where it holds."""
     if cls in RANK:
         return RANK[cls]
-    kinds = [t.lemma for t in words if t.pos == "NOUN" and (t.lemma in SETTLEMENTS or t.lemma in PROVINCES)]
+    kinds = [t.lemma for t in words if t.pos == "NOUN" and (t.lemma in SETTLEMENTS or t.lemma in provinces)]
     return (1 if kinds[-1] in SETTLEMENTS else 2) if kinds else None
 
 
