@@ -25,7 +25,7 @@ from kg import gazetteer as gazetteer_module
 from kg.annotate import NLP, annotate, annotate_many, load_nlp
 from kg.batching import batches
 from kg.export import GRAPH_FILES
-from kg.extract.appositions import apposition_facts, find_appositions, roles_by_person
+from kg.extract.appositions import apposition_facts, find_appositions, nationalities, roles_by_person
 from kg.extract.cooperation import Issuers, cooperation
 from kg.extract.coref import resolve_role_nouns, resolve_surnames
 from kg.extract.entities import find_mentions
@@ -111,6 +111,7 @@ def extract(adoc: AnnotatedDocument, ctx: Context) -> DocResult:
     skip = [(a.start, a.stop) for a in appositions]
     mentions = resolve_role_nouns(adoc.sentences, mentions, roles_by_person(appositions), skip)
     relations, nodes = apposition_facts(appositions, by_iri, ctx.nlp.morph_vocab, mentions)
+    relations += nationalities(adoc, mentions, ctx.gazetteer, relations)
     said = find_statements(adoc, mentions)
     statement_nodes, statement_relations, infos = statement_facts(adoc, said, mentions, ctx.sectors)
     nationality = {r.subject: r.object for r in relations if r.predicate == "nationality"}

@@ -160,6 +160,31 @@ def _before(
     return None
 
 
+def nationalities(adoc: AnnotatedDocument, mentions: list[Mention], gazetteer: Gazetteer,
+                  known: list[Relation]) -> list[Relation]:
+    """`person kg:nationality country` from a country adjective before a noun for a person that is not one of our
+    roles, right before the name («испанский дизайнер Роза Клара», «армянского полузащитника Генриха
+    Мхитаряна»)."""
+    have = {(r.subject, r.object) for r in known if r.predicate == "nationality"}
+    index = MentionIndex(adoc.sentences, mentions)
+    relations = []
+    for s, sentence in enumerate(adoc.sentences):
+        tokens = sentence.tokens
+        for first, _, person in index.in_sentence(s):
+            if person.cls != PERSON or person.origin == "coref" or first < 2:
+                continue
+            noun = tokens[first - 1]
+            if noun.pos != "NOUN" or noun.feat("Animacy") != "Anim" or not _agrees(noun, tokens[first]):
+                continue
+            country, begin = _demonym_before(tokens, first - 1, gazetteer)
+            if country and (person.iri, country) not in have and tokens[begin].feat("Case") == noun.feat("Case"):
+                have.add((person.iri, country))
+                ev = Evidence(s, tokens[begin].start, person.stop, "demonym-before-person-noun", 0.8,
+                              args=((person.start, person.stop), (tokens[begin].start, tokens[begin].stop)))
+                relations.append(Relation(person.iri, "nationality", country, ev))
+    return relations
+
+
 def _names_org(span: TokenSpan | None) -> bool:
     return span is not None and span[2].cls in ORG_CLASSES and span[2].origin != "demonym"
 
