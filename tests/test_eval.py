@@ -79,6 +79,16 @@ def test_cli_json_has_the_documented_keys(gold: Path) -> None:
     assert "natasha NER alone" in text and "WORKS_AS" in text
 
 
+# (precision, F1) each relation keeps, a little under what it scores (README, Quality). factRuEval leaves many a Job
+# without its Occupation fact: of the ten WORKS_AS it does not hold that the added occupations brought (космонавт
+# Маркос Понтес, академик Роальд Сагдеев …), eight are true, so its precision bar is lower.
+RELATION_FLOORS = {
+    "nerel": {"WORKS_AS": (0.85, 0.45), "WORKPLACE": (0.85, 0.35), "LOCATED_IN": (0.8, 0.33),
+              "HEADQUARTERED_IN": (0.8, 0.4)},
+    "factru": {"WORKS_AS": (0.7, 0.6), "WORKPLACE": (0.85, 0.48)},
+}
+
+
 @pytest.mark.parametrize("corpus", ["nerel_dev.jsonl", "factru_dev.jsonl"])
 def test_ours_beats_natasha_alone_on_loc_and_org(ctx: Context, corpus: str) -> None:
     path = SHARED / "eval" / corpus
@@ -87,5 +97,8 @@ def test_ours_beats_natasha_alone_on_loc_and_org(ctx: Context, corpus: str) -> N
     scores = evaluate_file(path, ctx=ctx)
     for kind in ("LOC", "ORG"):
         assert scores["entities"][kind]["f1"] > scores["natasha"][kind]["f1"], kind
-    for kind in ("WORKS_AS", "WORKPLACE"):
-        assert scores["relations"][kind]["precision"] >= 0.75, kind
+    for kind, (precision, f1) in RELATION_FLOORS[scores["corpus"]].items():
+        assert scores["relations"][kind]["precision"] >= precision, kind
+        assert scores["relations"][kind]["f1"] >= f1, kind
+    if scores["corpus"] == "nerel":
+        assert scores["entities"]["Region"]["f1"] >= 0.5  # a province's noun makes an unknown place a Region

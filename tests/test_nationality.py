@@ -22,9 +22,11 @@ def nationalities(ctx: Context, text: str) -> set[tuple[str, str, str]]:
 @pytest.mark.parametrize(
     ("text", "expected"),
     [
-        ("Платье сшила испанский дизайнер Роза Клара.", ("person/roza-klara", "wd/Q29", "demonym-before-person-noun")),
+        ("Американский хип-хоп-исполнитель Шон Картер выпустил альбом.",
+         ("person/shon-karter", "wd/Q30", "demonym-before-person-noun")),
+        ("Платье сшила испанский дизайнер Роза Клара.", ("person/roza-klara", "wd/Q29", "demonym-apposition")),
         ("«Рома» готова продать армянского полузащитника Генриха Мхитаряна.",
-         ("person/genrikh-mkhitarian", "wd/Q399", "demonym-before-person-noun")),
+         ("person/genrikh-mkhitarian", "wd/Q399", "demonym-apposition")),
         ("Казахстанский эксперт Айдар Амребаев считает, что проект выгоден.",
          ("person/aidar-amrebaev", "wd/Q232", "demonym-apposition")),
     ],
