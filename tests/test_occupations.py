@@ -28,3 +28,19 @@ def test_a_feminine_noun_names_the_occupation_its_masculine_names(ctx: Context) 
     nodes = {n.iri.removeprefix(ID): n.label_ru for n in process(
         Document(id="t", text="Певица Мадонна и певец Элтон Джон выступили вместе."), ctx).nodes}
     assert nodes["occupation/singer"] == "певец"
+
+
+def test_a_country_adjective_before_a_state_post_places_the_post_in_that_country(ctx: Context) -> None:
+    """«британский премьер Борис Джонсон» holds the post «премьер-министр Великобритании Борис Джонсон» holds: one
+    node, one name; «британский эксперт» says only where someone is from."""
+    def posts(text: str) -> set[tuple[str, str, str]]:
+        result = process(Document(id="t", text=text), ctx)
+        return {(n.iri.removeprefix(ID), n.label_ru, n.label_en) for n in result.nodes if n.cls == "Position"}
+
+    expected = {("position/prime-minister-united-kingdom", "премьер-министр Великобритании",
+                 "Prime Minister of United Kingdom")}
+    assert posts("55-летний британский премьер Борис Джонсон сдал тест.") == expected
+    assert posts("Премьер-министр Великобритании Борис Джонсон сдал тест.") == expected
+    result = process(Document(id="t", text="Британский эксперт Джон Смит считает иначе."), ctx)
+    assert {(r.predicate, r.object.removeprefix(ID)) for r in result.relations} >= {("nationality", "wd/Q145")}
+    assert not [r for r in result.relations if r.predicate in {"holdsPosition", "worksFor"}]

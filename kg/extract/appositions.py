@@ -36,6 +36,15 @@ OPENING_QUOTES = {"«", '"', "„", "“"}  # «директор центра «
 CLOSING_QUOTES = {"»", '"', "“", "”"}
 # «председатель КНР» is China's head of state: the same post as «президент Китая».
 HEAD_OF_STATE = {("председатель", "Country"): "президент"}
+# Posts a country adjective places in that country («казахстанский президент», «британский премьер»), where it
+# says only where someone is from for the rest («казахстанский эксперт»).
+STATE_POSTS = {
+    "президент", "вице-президент", "премьер-министр", "премьер", "вице-премьер", "первый вице-премьер", "министр",
+    "министр иностранный дело", "глава мид", "министр энергетика", "министр финансы", "министр экономика",
+    "министр торговля", "министр транспорт", "заместитель министр", "замминистра", "госсекретарь",
+    "государственный секретарь", "посол", "канцлер", "король", "королева", "император", "императрица", "монарх",
+    "принц", "принцесса", "кронпринц", "султан", "эмир", "лидер",
+}
 
 
 @dataclass(frozen=True, slots=True)
@@ -227,10 +236,13 @@ def apposition_facts(
     for appo in appositions:
         ev = Evidence(appo.sentence, appo.start, appo.stop, "apposition", 0.9, args=(appo.person_span, appo.role_span))
         org = entities.get(appo.org.iri) if appo.org is not None else None
+        org_span = (appo.org.start, appo.org.stop) if appo.org is not None else appo.nationality_span
+        if org is None and appo.role in STATE_POSTS:  # «российский президент»: the President of Russia
+            org = entities.get(appo.nationality)
         role = HEAD_OF_STATE.get((appo.role, org.cls), appo.role) if org is not None else appo.role
         if role == "член" and org is not None:
             member_ev = Evidence(appo.sentence, appo.start, appo.stop, "apposition", 0.85,
-                                 args=(appo.person_span, (appo.org.start, appo.org.stop)))
+                                 args=(appo.person_span, org_span))
             relations.append(Relation(appo.person, "memberOf", org.iri, member_ev))
             continue
         occupation = _occupation_node(role)
@@ -241,7 +253,7 @@ def apposition_facts(
             relations.append(Relation(appo.person, "holdsPosition", position.iri, ev))
             # The whole apposition is the head: corpora put a workplace on the name or on the post's words.
             org_ev = Evidence(appo.sentence, appo.start, appo.stop, "apposition", 0.85,
-                              args=((appo.start, appo.stop), (appo.org.start, appo.org.stop)))
+                              args=((appo.start, appo.stop), org_span))
             relations.append(Relation(appo.person, "worksFor", org.iri, org_ev))
         else:
             relations.append(Relation(appo.person, "occupation", occupation.iri, ev))

@@ -239,6 +239,7 @@ COMMENTATORS = {
     "востоковед", "синолог", "китаевед", "историк", "социолог", "исследователь", "ученый", "гидролог", "энергетик",
 }
 LONGEST = max(len(k.split()) for k in ROLES)
+FIRST = {name: key for key, name in reversed(ROLES.items())}  # English name → the first role key with it
 
 
 def match_role(tokens: Sequence[Token], start: int) -> tuple[int, str] | None:
@@ -276,26 +277,13 @@ def head(key: str) -> str:
 
 
 def russian(key: str) -> str:
-    """The Russian nominative name of a role key."""
-    return RUSSIAN.get(key, key)
+    """The Russian nominative name of a role key: one per English name, its first key's («певица», «певец»:
+    певец; «премьер», «премьер-министр»: премьер-министр), as one node has one name."""
+    first = FIRST[ROLES[key]]
+    return RUSSIAN.get(first, first)
 
 
 RUSSIAN = {
-    # One Russian name per occupation: the feminine forms name the masculine's node.
-    "журналистка": "журналист",
-    "писательница": "писатель",
-    "поэтесса": "поэт",
-    "певица": "певец",
-    "актриса": "актер",
-    "художница": "художник",
-    "спортсменка": "спортсмен",
-    "студентка": "студент",
-    "артистка": "артист",
-    "пианистка": "пианист",
-    "теннисистка": "теннисист",
-    "фигуристка": "фигурист",
-    "гимнастка": "гимнаст",
-    "понтифик": "папа римский",
     "заместитель председатель": "заместитель председателя",
     "первый вице-премьер": "первый вице-премьер",
     "министр иностранный дело": "министр иностранных дел",
