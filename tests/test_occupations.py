@@ -44,3 +44,33 @@ def test_a_country_adjective_before_a_state_post_places_the_post_in_that_country
     result = process(Document(id="t", text="Британский эксперт Джон Смит считает иначе."), ctx)
     assert {(r.predicate, r.object.removeprefix(ID)) for r in result.relations} >= {("nationality", "wd/Q145")}
     assert not [r for r in result.relations if r.predicate in {"holdsPosition", "worksFor"}]
+
+
+def test_a_plural_role_before_a_list_of_names_gives_each_the_role(ctx: Context) -> None:
+    """«музыканты A, B и C»: each a musician; «Президенты Казахстана и Китая A и B»: each the president of the
+    country in the same place of its list (the tagger reads the opening «Президенты» as a singular name)."""
+    def facts(text: str) -> set[tuple[str, str, str]]:
+        result = process(Document(id="t", text=text), ctx)
+        return {(r.predicate, r.subject.removeprefix(ID), r.object.removeprefix(ID)) for r in result.relations
+                if r.predicate in {"occupation", "holdsPosition", "worksFor", "nationality"}}
+
+    assert facts("В концерте участвовали музыканты Юрий Царёв, Алексей Борисов и Павел Шевелёв.") == {
+        ("occupation", "person/iurii-tsarev", "occupation/musician"),
+        ("occupation", "person/aleksei-borisov", "occupation/musician"),
+        ("occupation", "person/pavel-shevelev", "occupation/musician"),
+    }
+    assert facts("Президенты Казахстана и Китая Касым-Жомарт Токаев и Си Цзиньпин подписали соглашение.") == {
+        ("holdsPosition", "person/kasym-zhomart-tokaev", "position/president-kazakhstan"),
+        ("worksFor", "person/kasym-zhomart-tokaev", "wd/Q232"),
+        ("holdsPosition", "wd/Q15031", "position/president-china"),
+        ("worksFor", "wd/Q15031", "wd/Q148"),
+    }
+    assert facts("Российские космонавты Алексей Овчинин и Олег Скрипочка вернулись на Землю.") == {
+        ("occupation", "person/aleksei-ovchinin", "occupation/cosmonaut"),
+        ("occupation", "person/oleg-skripochka", "occupation/cosmonaut"),
+        ("nationality", "person/aleksei-ovchinin", "wd/Q159"),
+        ("nationality", "person/oleg-skripochka", "wd/Q159"),
+    }
+    assert facts("Эксперт Айдар Амребаев, Ерлан Карин и другие выступили.") == {
+        ("occupation", "person/aidar-amrebaev", "occupation/expert"),  # a singular role: the first name only
+    }

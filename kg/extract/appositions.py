@@ -77,7 +77,70 @@ def find_appositions(
                 before = _before(sentence, s, first, mention, index, gazetteer)
                 after = _after(sentence, s, first, stop, mention, index)
                 found += [appo for appo in (before, after) if appo is not None]
+        found += _listed(sentence, s, index, gazetteer)
     return found
+
+
+def _listed(sentence: Sentence, s: int, index: MentionIndex, gazetteer: Gazetteer) -> list[Apposition]:
+    """A plural role before a list of names, each given the role («музыканты Юрий Царёв, Алексей Борисов и Павел
+    Шевелёв»), and each its own organisation or country when as many are listed («президенты Казахстана и Китая
+    Касым-Жомарт Токаев и Си Цзиньпин»)."""
+    tokens = sentence.tokens
+    found = []
+    for i in range(len(tokens)):
+        role = match_role(tokens, i)
+        if role is None or not _plural(tokens[role[0] - 1]) or (i and match_role(tokens, i - 1)):
+            continue
+        role_stop, key = role
+        orgs, j = _coordinated(tokens, s, role_stop, index, ORG_CLASSES)
+        people, end = _coordinated(tokens, s, j, index, {PERSON})
+        if len(people) < 2 or len(orgs) not in (0, 1, len(people)):
+            continue
+        noun = tokens[role_stop - 1]
+        if noun.pos == "NOUN" and noun.feat("Case") != tokens[j].feat("Case"):
+            continue
+        nationality, begin = _demonym_before(tokens, i, gazetteer)
+        for n, person in enumerate(people):
+            org = orgs[n if len(orgs) > 1 else 0] if orgs else None
+            found.append(Apposition(
+                person=person.iri,
+                role=key,
+                org=org,
+                nationality=nationality,
+                nationality_span=(tokens[begin].start, tokens[begin].stop) if nationality else (0, 0),
+                start=tokens[begin].start,
+                stop=tokens[end - 1].stop,
+                sentence=s,
+                role_span=(tokens[i].start, tokens[role_stop - 1].stop),
+                person_span=(person.start, person.stop),
+            ))
+    return found
+
+
+def _plural(noun: Token) -> bool:
+    """Whether a role noun is plural; the tagger takes a capitalised one opening a sentence for a singular name
+    («Президенты Казахстана и Китая …»), so its ending says it then."""
+    if noun.pos == "PROPN":
+        return noun.text.lower() != noun.lemma and noun.text.lower().endswith(("ы", "и"))
+    return noun.feat("Number") == "Plur"
+
+
+def _coordinated(tokens: tuple[Token, ...], s: int, j: int, index: MentionIndex, classes: set[str]
+                 ) -> tuple[list[Mention], int]:
+    """The mentions of the given classes listed from token `j` («A, B и C»), and the token after the last."""
+
+    def listed_at(k: int) -> Mention | None:
+        span = index.starting_at(s, k) if k < len(tokens) else None
+        return span[2] if span and span[2].cls in classes and span[2].origin not in {"demonym", "coref"} else None
+
+    listed: list[Mention] = []
+    while (mention := listed_at(j)) is not None:
+        listed.append(mention)
+        j = index.starting_at(s, j)[1]
+        if j >= len(tokens) or tokens[j].text not in {",", "и"} or listed_at(j + 1) is None:
+            break
+        j += 1
+    return listed, j
 
 
 def _after(
