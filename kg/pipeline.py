@@ -119,7 +119,7 @@ def extract(adoc: AnnotatedDocument, ctx: Context) -> DocResult:
     coop_nodes, coop_relations = cooperation(infos, mentions, classes, nationality, ctx.gazetteer, ctx.issuers)
     relations += statement_relations + coop_relations
     relations += sentence_sectors(adoc.sentences, doc.id, ctx.sectors)
-    relations += reported_by(adoc, mentions) + headquarters(mentions) + located_in(adoc, mentions, ctx.gazetteer)
+    relations += reported_by(adoc, mentions) + headquarters(adoc, mentions) + located_in(adoc, mentions, ctx.gazetteer)
     nodes += statement_nodes + coop_nodes + find_events(adoc, mentions, by_iri, ctx.gazetteer)
     targets = {r.object for r in relations} | {f.object for n in nodes for f in n.facts}
     entities = referenced_entities(targets, entities, ctx.gazetteer)

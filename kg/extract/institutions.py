@@ -7,11 +7,13 @@ from dataclasses import replace
 
 from natasha import MorphVocab
 
-from kg.extract.spans import MentionIndex
+from kg.extract.spans import MentionIndex, TokenSpan
 from kg.morph import fold, genitive
-from kg.types import ORGANIZATION, AnnotatedDocument, Evidence, Mention, Relation
+from kg.types import ORGANIZATION, AnnotatedDocument, Evidence, Mention, Relation, Token
 
 PLACES = {"Country", "City", "Region"}
+ORGANISATIONS = {ORGANIZATION, "MediaOutlet"}
+OPENING_QUOTES = {"«", '"', "„", "“"}
 # Institution nouns (lemma → nominative name) that make an organisation when a country follows in the genitive.
 INSTITUTIONS = {
     "правительство": "правительство",
@@ -94,8 +96,10 @@ def _bare_references(adoc: AnnotatedDocument, institutions: list[Mention]) -> li
     return found
 
 
-def headquarters(mentions: list[Mention]) -> list[Relation]:
-    """`organisation kg:headquarteredIn country` for each organisation whose name ends with a country's."""
+def headquarters(adoc: AnnotatedDocument, mentions: list[Mention]) -> list[Relation]:
+    """`organisation kg:headquarteredIn country` for each organisation whose name ends with a country's, and for
+    each a country adjective stands before, maybe through what it is («американская компания Monsanto»,
+    «китайской инвестиционной корпорации CITIC», «российское правительство»)."""
     relations = []
     for org in mentions:
         if org.cls != ORGANIZATION or org.origin == "coref":
@@ -105,4 +109,34 @@ def headquarters(mentions: list[Mention]) -> list[Relation]:
             ev = Evidence(org.sentence, org.start, org.stop, "organisation-of-country", 0.8,
                           args=((org.start, org.stop), (place.start, place.stop)))
             relations.append(Relation(org.iri, "headquarteredIn", place.iri, ev))
+    index = MentionIndex(adoc.sentences, mentions)
+    for s, sentence in enumerate(adoc.sentences):
+        spans = index.in_sentence(s)
+        for first, stop, country in spans:
+            if country.origin != "demonym" or not country.iri:
+                continue
+            org = _organisation_after(sentence.tokens, first, stop, [x for x in spans if x[0] >= first])
+            if org is not None and org.iri:
+                ev = Evidence(s, country.start, org.stop, "country-adjective-before-organisation", 0.8,
+                              args=((org.start, org.stop), (country.start, country.stop)))
+                relations.append(Relation(org.iri, "headquarteredIn", country.iri, ev))
     return relations
+
+
+def _organisation_after(tokens: tuple[Token, ...], first: int, stop: int, spans: list[TokenSpan]) -> Mention | None:
+    """The organisation a country adjective at tokens [first, stop) describes: one whose name it opens
+    («российское правительство»), or one named after words that say what it is, agreeing with the adjective
+    («американская компания Monsanto», «испанской «Барселоны»»)."""
+    opened = [m for a, b, m in spans if a == first and b > stop and m.cls in ORGANISATIONS and m.origin != "coref"]
+    if opened:
+        return opened[0]
+    case = tokens[first].feat("Case")
+    for j in range(stop, min(len(tokens), stop + 5)):
+        at = j + (tokens[j].text in OPENING_QUOTES)
+        named = [m for a, _, m in spans if a == at and m.cls in ORGANISATIONS and m.origin != "coref"]
+        if named:
+            return named[0] if j > stop or tokens[at].feat("Case") in {"", case} else None
+        token = tokens[j]
+        if token.pos not in {"ADJ", "NOUN"} or token.feat("Animacy") == "Anim" or token.feat("Case") != case:
+            return None
+    return None

@@ -1,0 +1,37 @@
+"""Where organisations are from: `organisation kg:headquarteredIn country`, from the name or a country adjective."""
+
+from __future__ import annotations
+
+import pytest
+
+from kg.pipeline import Context, process
+from kg.types import Document
+
+ID = "https://w3id.org/kg-news/id/"
+
+
+def headquarters(ctx: Context, text: str) -> set[tuple[str, str, str]]:
+    result = process(Document(id="t", text=text), ctx)
+    return {(r.subject.removeprefix(ID), r.object.removeprefix(ID), r.evidence.rule) for r in result.relations
+            if r.predicate == "headquarteredIn"}
+
+
+def test_a_country_adjective_before_an_organisation_says_where_it_is_from(ctx: Context) -> None:
+    rule = "country-adjective-before-organisation"
+    assert headquarters(ctx, "Китайская корпорация CNPC и казахстанская компания «КазМунайГаз» подписали "
+                             "соглашение.") == {("organization/cnpc", "wd/Q148", rule),
+                                                ("organization/kazmunaigaz", "wd/Q232", rule)}
+    assert headquarters(ctx, "Он получал взятки от бразильской строительной компании Odebrecht.") == {
+        ("organization/odebrecht", "wd/Q155", rule)}
+    assert headquarters(ctx, "Российское правительство одобрило план.") == {
+        ("organization/pravitelstvo-rossii", "wd/Q159", rule)}
+    assert headquarters(ctx, "Министерство энергетики Казахстана одобрило план.") == {
+        ("organization/ministerstvo-energetiki-kazakhstana", "wd/Q232", "organisation-of-country")}
+
+
+@pytest.mark.parametrize("text", [
+    "Американские аналитики компании Gartner повысили прогноз.",  # the adjective is the analysts'
+    "Китайским туристам понравилась Astana Opera.",  # not what the organisation is
+])
+def test_an_adjective_that_describes_something_else_says_nothing(ctx: Context, text: str) -> None:
+    assert headquarters(ctx, text) == set()
