@@ -35,3 +35,16 @@ def test_a_country_adjective_before_an_organisation_says_where_it_is_from(ctx: C
 ])
 def test_an_adjective_that_describes_something_else_says_nothing(ctx: Context, text: str) -> None:
     assert headquarters(ctx, text) == set()
+
+
+def test_a_city_name_in_quotes_that_ner_calls_an_organisation_is_the_organisation(ctx: Context) -> None:
+    """«Барселоны»: the club, not the city, and so Spanish; Astana the city is still the city outside quotes."""
+    text = "Звезда испанской «Барселоны» Лионель Месси играл за «Астану», а потом переехал в Астану."
+    result = process(Document(id="t", text=text), ctx)
+    assert [(m.text, m.cls, m.iri.removeprefix(ID)) for m in result.mentions if m.cls != "Person"] == [
+        ("испанской", "Country", "wd/Q29"),
+        ("Барселоны", "Organization", "organization/barselona"),
+        ("Астану", "Organization", "organization/astana"),
+        ("Астану", "City", "wd/Q1520"),
+    ]
+    assert headquarters(ctx, text) == {("organization/barselona", "wd/Q29", "country-adjective-before-organisation")}

@@ -11,6 +11,7 @@ from kg.gazetteer import Gazetteer
 from kg.morph import fold
 from kg.types import (
     CITY,
+    COUNTRY,
     ORGANIZATION,
     PERSON,
     PLACE,
@@ -23,6 +24,9 @@ from kg.types import (
 )
 
 NER_CLASS = {"PER": PERSON, "ORG": ORGANIZATION, "LOC": PLACE}
+PLACES = {COUNTRY, CITY, REGION, PLACE}
+OPENING_QUOTES = {"«", '"', "„", "“"}
+CLOSING_QUOTES = {"»", '"', "“", "”"}
 GENERIC_ORGS = {"сми", "интернет", "сеть", "сети", "соцсети"}
 
 
@@ -38,11 +42,15 @@ def find_mentions(adoc: AnnotatedDocument, gazetteer: Gazetteer) -> list[Mention
         if span is None or not _plausible(span):
             continue
         overlapping = [m for m in known if m.start < span.stop and span.start < m.stop]
-        if any(m.start <= span.start and span.stop <= m.stop for m in overlapping):
+        named = [m for m in overlapping if (m.start, m.stop) == (span.start, span.stop)]
+        quoted = span.type == "ORG" and _quoted(adoc.document.text, span)
+        if named and quoted and named[0].cls in PLACES:
+            mentions.remove(named[0])  # «Барселоны», «Астану»: a club or a company named after its city
+        elif any(m.start <= span.start and span.stop <= m.stop for m in overlapping):
             continue  # the gazetteer already names this stretch, with a better class
         if any(not (span.start <= m.start and m.stop <= span.stop) for m in overlapping):
             continue  # crossing spans: trust the gazetteer
-        mentions.append(_ner_mention(span, gazetteer, tokens, starts))
+        mentions.append(_ner_mention(span, gazetteer, tokens, starts, quoted))
     taken = [(m.start, m.stop) for m in mentions]
     mentions = _places_typed_alike(mentions)
     mentions += [m for m in _demonym_mentions(adoc.sentences, gazetteer) if not _inside(m, taken)]
@@ -100,14 +108,24 @@ def _places_typed_alike(mentions: list[Mention]) -> list[Mention]:
     ]
 
 
+def _quoted(text: str, span: NerSpan) -> bool:
+    """Whether a span is the whole of a quotation."""
+    return text[span.start - 1 : span.start] in OPENING_QUOTES and text[span.stop : span.stop + 1] in CLOSING_QUOTES
+
+
 def _inside(mention: Mention, spans: list[tuple[int, int]]) -> bool:
     return any(a <= mention.start and mention.stop <= b for a, b in spans)
 
 
-def _ner_mention(span: NerSpan, gazetteer: Gazetteer, tokens: list[Token], starts: list[int]) -> Mention:
-    """A mention from a natasha span, linked when the gazetteer knows its normal form; an unknown place is a city
-    or a region when a noun in or before its name says so («городе Пауэй», «Жетысуской области»)."""
+def _ner_mention(
+    span: NerSpan, gazetteer: Gazetteer, tokens: list[Token], starts: list[int], quoted: bool = False
+) -> Mention:
+    """A mention from a natasha span, linked when the gazetteer knows its normal form (not to a place when it is an
+    organisation's name in quotes); an unknown place is a city or a region when a noun in or before its name says
+    so («городе Пауэй», «Жетысуской области»)."""
     entry = gazetteer.lookup(span.normal)
+    if entry is not None and quoted and entry.cls in PLACES:
+        entry = None
     if entry is not None and (entry.cls == PERSON) == (span.type == "PER"):
         return Mention(span.start, span.stop, span.text, entry.cls, entry.label_ru, entry.iri, entry.iri, "ner")
     cls = NER_CLASS[span.type]
