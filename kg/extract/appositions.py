@@ -102,18 +102,8 @@ def _listed(sentence: Sentence, s: int, index: MentionIndex, gazetteer: Gazettee
         nationality, begin = _demonym_before(tokens, i, gazetteer)
         for n, person in enumerate(people):
             org = orgs[n if len(orgs) > 1 else 0] if orgs else None
-            found.append(Apposition(
-                person=person.iri,
-                role=key,
-                org=org,
-                nationality=nationality,
-                nationality_span=(tokens[begin].start, tokens[begin].stop) if nationality else (0, 0),
-                start=tokens[begin].start,
-                stop=tokens[end - 1].stop,
-                sentence=s,
-                role_span=(tokens[i].start, tokens[role_stop - 1].stop),
-                person_span=(person.start, person.stop),
-            ))
+            role_span = (tokens[i].start, tokens[role_stop - 1].stop)
+            found.append(_preceding(person, key, org, (tokens[begin], nationality), s, tokens[end - 1].stop, role_span))
     return found
 
 
@@ -217,19 +207,27 @@ def _before(
         if role_stop < end and not all(t.pos in SKIP_POS for t in tokens[role_stop:end]):
             return None
         nationality, begin = _demonym_before(tokens, start, gazetteer)
-        return Apposition(
-            person=person.iri,
-            role=key,
-            org=org,
-            nationality=nationality,
-            nationality_span=(tokens[begin].start, tokens[begin].stop) if nationality else (0, 0),
-            start=tokens[begin].start,
-            stop=person.stop,
-            sentence=s,
-            role_span=(token.start, tokens[(end if org else role_stop) - 1].stop),
-            person_span=(person.start, person.stop),
-        )
+        role_span = (token.start, tokens[(end if org else role_stop) - 1].stop)
+        return _preceding(person, key, org, (tokens[begin], nationality), s, person.stop, role_span)
     return None
+
+
+def _preceding(person: Mention, key: str, org: Mention | None, demonym: tuple[Token, str], sentence: int, stop: int,
+               role_span: tuple[int, int]) -> Apposition:
+    """An apposition before a name, from its first word (a country adjective when `demonym` names a country)."""
+    first, nationality = demonym
+    return Apposition(
+        person=person.iri,
+        role=key,
+        org=org,
+        nationality=nationality,
+        nationality_span=(first.start, first.stop) if nationality else (0, 0),
+        start=first.start,
+        stop=stop,
+        sentence=sentence,
+        role_span=role_span,
+        person_span=(person.start, person.stop),
+    )
 
 
 def nationalities(adoc: AnnotatedDocument, mentions: list[Mention], gazetteer: Gazetteer,
