@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from natasha import MorphVocab
 
 from kg.extract.roles import OCCUPATIONS, POSITIONS, english, head, match_role, russian
-from kg.extract.spans import MentionIndex, TokenSpan
+from kg.extract.spans import CLOSING_QUOTES, OPENING_QUOTES, MentionIndex, TokenSpan
 from kg.gazetteer import Gazetteer
 from kg.morph import genitive
 from kg.types import (
@@ -32,8 +32,6 @@ WINDOW = 6  # tokens between a role noun and the name it describes
 ORG_CLASSES = {"Organization", "MediaOutlet", "InternationalOrganization", "Country", "City", "Region"}
 SKIP_POS = {"ADJ", "NOUN", "PROPN", "ADP", "CCONJ", "DET", "NUM"}
 SMALL = {"of", "and", "the"}
-OPENING_QUOTES = {"«", '"', "„", "“"}  # «директор центра «Евразийский пульс»»: the name in quotes
-CLOSING_QUOTES = {"»", '"', "“", "”"}
 # «председатель КНР» is China's head of state: the same post as «президент Китая».
 HEAD_OF_STATE = {("председатель", "Country"): "президент"}
 # Posts a country adjective places in that country («казахстанский президент», «британский премьер»), where it

@@ -7,6 +7,7 @@ from dataclasses import replace
 
 from kg.extract.places import kind_of_place
 from kg.extract.roles import ROLES
+from kg.extract.spans import in_quotes
 from kg.gazetteer import Gazetteer
 from kg.morph import fold
 from kg.types import (
@@ -25,8 +26,6 @@ from kg.types import (
 
 NER_CLASS = {"PER": PERSON, "ORG": ORGANIZATION, "LOC": PLACE}
 PLACES = {COUNTRY, CITY, REGION, PLACE}
-OPENING_QUOTES = {"«", '"', "„", "“"}
-CLOSING_QUOTES = {"»", '"', "“", "”"}
 GENERIC_ORGS = {"сми", "интернет", "сеть", "сети", "соцсети"}
 
 
@@ -43,7 +42,7 @@ def find_mentions(adoc: AnnotatedDocument, gazetteer: Gazetteer) -> list[Mention
             continue
         overlapping = [m for m in known if m.start < span.stop and span.start < m.stop]
         named = [m for m in overlapping if (m.start, m.stop) == (span.start, span.stop)]
-        quoted = span.type == "ORG" and _quoted(adoc.document.text, span)
+        quoted = span.type == "ORG" and in_quotes(adoc.document.text, span.start, span.stop)
         if named and quoted and named[0].cls in PLACES:
             mentions.remove(named[0])  # «Барселоны», «Астану»: a club or a company named after its city
         elif any(m.start <= span.start and span.stop <= m.stop for m in overlapping):
@@ -108,17 +107,12 @@ def _places_typed_alike(mentions: list[Mention]) -> list[Mention]:
     ]
 
 
-def _quoted(text: str, span: NerSpan) -> bool:
-    """Whether a span is the whole of a quotation."""
-    return text[span.start - 1 : span.start] in OPENING_QUOTES and text[span.stop : span.stop + 1] in CLOSING_QUOTES
-
-
 def _inside(mention: Mention, spans: list[tuple[int, int]]) -> bool:
     return any(a <= mention.start and mention.stop <= b for a, b in spans)
 
 
 def _ner_mention(
-    span: NerSpan, gazetteer: Gazetteer, tokens: list[Token], starts: list[int], quoted: bool = False
+    span: NerSpan, gazetteer: Gazetteer, tokens: list[Token], starts: list[int], quoted: bool
 ) -> Mention:
     """A mention from a natasha span, linked when the gazetteer knows its normal form (not to a place when it is an
     organisation's name in quotes); an unknown place is a city or a region when a noun in or before its name says

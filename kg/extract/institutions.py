@@ -7,13 +7,12 @@ from dataclasses import replace
 
 from natasha import MorphVocab
 
-from kg.extract.spans import MentionIndex, TokenSpan
+from kg.extract.spans import OPENING_QUOTES, MentionIndex, TokenSpan
 from kg.morph import fold, genitive
 from kg.types import ORGANIZATION, AnnotatedDocument, Evidence, Mention, Relation, Token
 
 PLACES = {"Country", "City", "Region"}
 ORGANISATIONS = {ORGANIZATION, "MediaOutlet"}
-OPENING_QUOTES = {"«", '"', "„", "“"}
 # Institution nouns (lemma → nominative name) that make an organisation when a country follows in the genitive.
 INSTITUTIONS = {
     "правительство": "правительство",

@@ -6,7 +6,7 @@ from collections.abc import Sequence
 
 from pyoxigraph import NamedNode
 
-from kg.extract.spans import MentionIndex
+from kg.extract.spans import MentionIndex, in_quotes
 from kg.gazetteer import Gazetteer
 from kg.types import CITY, PLACE, REGION, AnnotatedDocument, Evidence, Mention, Relation, Sentence, Token
 from kg.vocab import KG
@@ -50,7 +50,7 @@ def by_gazetteer(adoc: AnnotatedDocument, named: list[Mention], gazetteer: Gazet
         by_sentence.setdefault(mention.sentence, []).append(mention)
     for sentence, here in sorted(by_sentence.items()):
         for inner in here:
-            if inner.cls not in INNER or _quoted(adoc.document.text, inner):
+            if inner.cls not in INNER or in_quotes(adoc.document.text, inner.start, inner.stop):
                 continue
             parents = {t.object.value for t in gazetteer.facts(inner.iri) if t.predicate == LOCATED_IN}
             for outer in here:
@@ -65,11 +65,12 @@ def as_written(adoc: AnnotatedDocument, named: list[Mention]) -> list[Relation]:
     префектуре Канагава»)."""
     index = MentionIndex(adoc.sentences, [m for m in named if m.cls in CONTAINERS])
     relations = []
+    text = adoc.document.text
     for sentence, spans in sorted(index.by_sentence.items()):
         tokens = adoc.sentences[sentence].tokens
         for first, stop, inner in spans:
             following = min((s for s in spans if s[0] >= stop), key=lambda s: (s[0], -s[1]), default=None)
-            if following is None or following[2].iri == inner.iri or _quoted(adoc.document.text, inner):
+            if following is None or following[2].iri == inner.iri or in_quotes(text, inner.start, inner.stop):
                 continue
             after, end, outer = following
             between = tokens[stop:after]
@@ -105,11 +106,6 @@ def _rank(cls: str, words: tuple[Token, ...], provinces: set[str]) -> int | None
         return RANK[cls]
     kinds = [t.lemma for t in words if t.pos == "NOUN" and (t.lemma in SETTLEMENTS or t.lemma in provinces)]
     return (1 if kinds[-1] in SETTLEMENTS else 2) if kinds else None
-
-
-def _quoted(text: str, mention: Mention) -> bool:
-    """Whether a name opens a quotation, as a club's or company's does («Барселона»)."""
-    return text[mention.start - 1 : mention.start] in {"«", '"', "„", "“"}
 
 
 def _lies_in(between: tuple[Token, ...], place: tuple[Token, ...], outer: Mention) -> bool:

@@ -8,6 +8,14 @@ from collections import defaultdict
 from kg.types import Mention, Sentence
 
 TokenSpan = tuple[int, int, Mention]  # first token, stop token (exclusive), mention
+OPENING_QUOTES = {"«", '"', "„", "“"}
+CLOSING_QUOTES = {"»", '"', "“", "”"}
+
+
+def in_quotes(text: str, start: int, stop: int) -> bool:
+    """Whether text[start:stop] is the whole of a quotation, as the name of a club, company or newspaper is
+    («Барселона», «Казахстанская правда»)."""
+    return text[start - 1 : start] in OPENING_QUOTES and text[stop : stop + 1] in CLOSING_QUOTES
 
 
 class MentionIndex:
