@@ -105,3 +105,17 @@ def test_taking_part_in_something_else_adds_no_participant(ctx: Context) -> None
             "в Самарканде.")
     result = process(Document(id="else", text=text), ctx)
     assert _events(result, "Forum") == [(set(), {TASHKENT})]
+
+
+def test_who_spoke_at_a_gathering_took_part_in_it(ctx: Context) -> None:
+    """«На форуме выступил министр …», «На нём выступили Токаев и Си Цзиньпин»: speakers take part; one who «выступил
+    против» something, or speaks with no gathering in the sentence or pointed back to, does not."""
+    spoke = process(Document(id="spoke", text="В Астане прошёл саммит ШОС. На нём выступили Касым-Жомарт Токаев и "
+                                                "Си Цзиньпин."), ctx)
+    assert _events(spoke, "Summit") == [({ID + "internationalorganization/shos", TOKAYEV, XI}, {ID + "wd/Q1520"})]
+    forum = process(Document(id="forum", text="На форуме в Ташкенте выступил министр энергетики Алмасадам "
+                                               "Саткалиев."), ctx)
+    assert _events(forum, "Forum") == [({ID + "person/almasadam-satkaliev"}, {TASHKENT})]
+    against = process(Document(id="against", text="В Ташкенте прошёл инвестиционный форум. На нём Иван Петров "
+                                                    "выступил против реформы. Потом выступил Пётр Иванов."), ctx)
+    assert _events(against, "Forum") == [(set(), {TASHKENT})]

@@ -6,7 +6,7 @@ import re
 from dataclasses import dataclass, replace
 from datetime import date, timedelta
 
-from kg.extract.spans import MentionIndex, TokenSpan
+from kg.extract.spans import OPENING_QUOTES, MentionIndex, TokenSpan
 from kg.gazetteer import Gazetteer
 from kg.morph import fold
 from kg.types import AnnotatedDocument, Document, Entity, Evidence, Mention, Node, Relation, Sentence
@@ -18,9 +18,11 @@ VISIT_NOUNS = {"визит"}
 VISIT_VERBS = {"прибыть", "прибывать", "посетить", "посещать", "приехать", "прилететь", "побывать"}
 MEETING_VERBS = {"встретиться", "встречаться"}
 PARTICIPATE = {"участвовать", "поучаствовать"}
+SPEAK = {"выступить", "выступать"}  # «на форуме выступил министр»: a speaker takes part; not «выступил против»
 TAKE = {"принять", "принимать"}
 BACK = {"нем", "ней", "них"}  # «в нём приняли участие»: the gathering of the sentence before
 IN = {"в", "во"}
+AT = {"в", "во", "на"}  # «в нём приняли участие», «на нём выступили»
 GATHERINGS = {
     "саммит": "Summit", "встреча": "Meeting", "переговоры": "Meeting", "заседание": "Meeting",
     "форум": "Forum", "конференция": "Forum",
@@ -221,10 +223,14 @@ def _unnamed(scope: Scope, s: int, i: int) -> Node | None:
 
 
 def _participation(sentence: Sentence) -> int | None:
-    """The token of «участвовать» or of «участие» with «принять», if the sentence says someone takes part."""
-    lemmas = {t.lemma for t in sentence.tokens}
-    for i, token in enumerate(sentence.tokens):
+    """The token of «участвовать», of «участие» with «принять» or of «выступить» (to speak, not to be for or
+    against), if the sentence says someone takes part."""
+    tokens = sentence.tokens
+    lemmas = {t.lemma for t in tokens}
+    for i, token in enumerate(tokens):
         if token.lemma in PARTICIPATE or (token.lemma == "участие" and lemmas & TAKE):
+            return i
+        if token.lemma in SPEAK and (i + 1 == len(tokens) or tokens[i + 1].text.lower() not in {"против", "за"}):
             return i
     return None
 
@@ -236,7 +242,7 @@ def _same_gathering(sentence: Sentence, s: int, gathered: int) -> bool:
         return True
     tokens = sentence.tokens
     back = any(
-        t.lemma in GATHERINGS or (k > 0 and tokens[k - 1].lemma in IN and fold(t.text) in BACK)
+        t.lemma in GATHERINGS or (k > 0 and tokens[k - 1].lemma in AT and fold(t.text) in BACK)
         for k, t in enumerate(tokens)
     )
     return gathered == s - 1 and back
@@ -256,7 +262,7 @@ def _participants(scope: Scope, s: int, trigger: int, event: Node) -> Node:
             continue
         if mention.cls != "Person":
             before = tokens[first - 1] if first else None
-            quoted = before is not None and before.text in {"«", '"', "„", "“"}
+            quoted = before is not None and before.text in OPENING_QUOTES
             if quoted or (before is not None and before.pos == "ADP") or any(0 <= p[0] - stop <= 1 for p in people):
                 continue
         found.setdefault(mention.iri, (mention.start, mention.stop))
