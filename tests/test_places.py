@@ -98,3 +98,11 @@ def test_an_unknown_place_is_a_city_or_a_region_when_a_noun_says_so(ctx: Context
         ("Жаркент", "City", "gn/1520253"),
         ("Жетысуской области", "Region", "region/zhetysuskaia-oblast"),
     }
+
+
+def test_a_towns_name_inside_a_persons_name_is_no_mention_of_the_town(ctx: Context) -> None:
+    """«Бориса Березовского», «Андрей Воробьёв»: the gazetteer's towns Berezovsky and Vorobyov are not named."""
+    text = "Подруга олигарха Бориса Березовского уехала. Андрей Воробьёв назначен губернатором."
+    result = process(Document(id="t", text=text), ctx)
+    assert [(m.text, m.cls) for m in result.mentions] == [("Бориса Березовского", "Person"),
+                                                          ("Андрей Воробьёв", "Person")]

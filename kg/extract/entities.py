@@ -50,8 +50,8 @@ def find_mentions(adoc: AnnotatedDocument, gazetteer: Gazetteer) -> list[Mention
         if any(not (span.start <= m.start and m.stop <= span.stop) for m in overlapping):
             continue  # crossing spans: trust the gazetteer
         mentions.append(_ner_mention(span, gazetteer, tokens, starts, quoted))
+    mentions = _places_typed_alike(_without_places_in_names(mentions))
     taken = [(m.start, m.stop) for m in mentions]
-    mentions = _places_typed_alike(mentions)
     mentions += [m for m in _demonym_mentions(adoc.sentences, gazetteer) if not _inside(m, taken)]
     starts = [s.start for s in adoc.sentences]
     return sorted(
@@ -94,6 +94,17 @@ def _demonym_mentions(sentences: tuple[Sentence, ...], gazetteer: Gazetteer) -> 
                 )
                 found.append(mention)
     return found
+
+
+def _without_places_in_names(mentions: list[Mention]) -> list[Mention]:
+    """The mentions without the gazetteer's places inside a person's name: «Березовского» of «Бориса Березовского»
+    is no mention of the town Berezovsky."""
+    names = [(m.start, m.stop) for m in mentions if m.cls == PERSON and m.origin == "ner"]
+    return [
+        m for m in mentions
+        if not (m.origin == "gazetteer" and m.cls in PLACES
+                and any(a <= m.start and m.stop <= b and (a, b) != (m.start, m.stop) for a, b in names))
+    ]
 
 
 def _places_typed_alike(mentions: list[Mention]) -> list[Mention]:
