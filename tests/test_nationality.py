@@ -1,4 +1,5 @@
-"""A person's nationality from a country adjective before the noun that calls them something, known role or not."""
+"""A person's nationality from a country adjective before the noun that calls them something, known role or not,
+or from a citizen of a country named before them."""
 
 from __future__ import annotations
 
@@ -27,6 +28,9 @@ def nationalities(ctx: Context, text: str) -> set[tuple[str, str, str]]:
         ("Платье сшила испанский дизайнер Роза Клара.", ("person/roza-klara", "wd/Q29", "demonym-apposition")),
         ("«Рома» готова продать армянского полузащитника Генриха Мхитаряна.",
          ("person/genrikh-mkhitarian", "wd/Q399", "demonym-apposition")),
+        ("Гражданин Китая Ли Вэй задержан в Алматы.", ("person/li-vei", "wd/Q148", "citizen-of-country")),
+        ("Уроженец Казахстана Геннадий Головкин защитил титул.",
+         ("person/gennadii-golovkin", "wd/Q232", "citizen-of-country")),
         ("Казахстанский эксперт Айдар Амребаев считает, что проект выгоден.",
          ("person/aidar-amrebaev", "wd/Q232", "demonym-apposition")),
     ],

@@ -34,6 +34,7 @@ SKIP_POS = {"ADJ", "NOUN", "PROPN", "ADP", "CCONJ", "DET", "NUM"}
 SMALL = {"of", "and", "the"}
 # «председатель КНР» is China's head of state: the same post as «президент Китая».
 HEAD_OF_STATE = {("председатель", "Country"): "президент"}
+CITIZENS = {"гражданин", "гражданка", "подданный", "подданная", "уроженец", "уроженка"}
 # Posts a country adjective places in that country («казахстанский президент», «британский премьер»), where it
 # says only where someone is from for the rest («казахстанский эксперт»).
 STATE_POSTS = {
@@ -232,7 +233,7 @@ def nationalities(adoc: AnnotatedDocument, mentions: list[Mention], gazetteer: G
                   known: list[Relation]) -> list[Relation]:
     """`person kg:nationality country` from a country adjective before a noun for a person that is not one of our
     roles, right before the name («испанский дизайнер Роза Клара», «армянского полузащитника Генриха
-    Мхитаряна»)."""
+    Мхитаряна»), or from a citizen of a country named before it («гражданин России Николай Глушков»)."""
     have = {(r.subject, r.object) for r in known if r.predicate == "nationality"}
     index = MentionIndex(adoc.sentences, mentions)
     relations = []
@@ -241,16 +242,43 @@ def nationalities(adoc: AnnotatedDocument, mentions: list[Mention], gazetteer: G
         for first, _, person in index.in_sentence(s):
             if person.cls != PERSON or person.origin == "coref" or first < 2:
                 continue
-            noun = tokens[first - 1]
-            if noun.pos != "NOUN" or noun.feat("Animacy") != "Anim" or not _agrees(noun, tokens[first]):
+            found = _citizen_of(tokens, s, first, index) or _demonym_noun(tokens, first, gazetteer)
+            if found is None or (person.iri, found[0]) in have:
                 continue
-            country, begin = _demonym_before(tokens, first - 1, gazetteer)
-            if country and (person.iri, country) not in have and tokens[begin].feat("Case") == noun.feat("Case"):
-                have.add((person.iri, country))
-                ev = Evidence(s, tokens[begin].start, person.stop, "demonym-before-person-noun", 0.8,
-                              args=((person.start, person.stop), (tokens[begin].start, tokens[begin].stop)))
-                relations.append(Relation(person.iri, "nationality", country, ev))
+            country, (start, stop), rule = found
+            have.add((person.iri, country))
+            ev = Evidence(s, min(start, tokens[first - 1].start), person.stop, rule, 0.8,
+                          args=((person.start, person.stop), (start, stop)))
+            relations.append(Relation(person.iri, "nationality", country, ev))
     return relations
+
+
+Origin = tuple[str, tuple[int, int], str]  # a country's IRI, where the text names it, the rule that read it
+
+
+def _demonym_noun(tokens: tuple[Token, ...], first: int, gazetteer: Gazetteer) -> Origin | None:
+    """«испанский дизайнер» right before the name at token `first`: the country, the adjective's span, the rule."""
+    noun = tokens[first - 1]
+    if noun.pos != "NOUN" or noun.feat("Animacy") != "Anim" or not _agrees(noun, tokens[first]):
+        return None
+    country, begin = _demonym_before(tokens, first - 1, gazetteer)
+    if not country or tokens[begin].feat("Case") != noun.feat("Case"):
+        return None
+    return country, (tokens[begin].start, tokens[begin].stop), "demonym-before-person-noun"
+
+
+def _citizen_of(tokens: tuple[Token, ...], s: int, first: int, index: MentionIndex) -> Origin | None:
+    """«гражданин России» right before the name at token `first`: the country, its span, the rule."""
+    country = index.ending_at(s, first)
+    if country is None or country[2].cls != COUNTRY or country[2].origin == "demonym" or country[0] < 1:
+        return None
+    at = country[0] - 1
+    noun = tokens[at]
+    # Opening a sentence the noun may be tagged a name or an adjective, with a guessed case: its case is then not
+    # compared with the name's.
+    if noun.lemma not in CITIZENS or (noun.pos == "NOUN" and not _agrees(noun, tokens[first])):
+        return None
+    return country[2].iri, (country[2].start, country[2].stop), "citizen-of-country"
 
 
 def _names_org(span: TokenSpan | None) -> bool:
