@@ -74,3 +74,22 @@ def test_a_plural_role_before_a_list_of_names_gives_each_the_role(ctx: Context) 
     assert facts("Эксперт Айдар Амребаев, Ерлан Карин и другие выступили.") == {
         ("occupation", "person/aidar-amrebaev", "occupation/expert"),  # a singular role: the first name only
     }
+
+
+def test_a_person_said_to_head_an_organisation_is_its_head(ctx: Context) -> None:
+    """«X возглавляет «Металлоинвест»», «Компанию «Казахтелеком» возглавил Y»: each the head of it and working for it;
+    a delegation is no organisation."""
+    def posts(text: str) -> set[tuple[str, str, str]]:
+        result = process(Document(id="t", text=text), ctx)
+        return {(r.predicate, r.subject.removeprefix(ID), r.object.removeprefix(ID)) for r in result.relations
+                if r.predicate in {"holdsPosition", "worksFor"}}
+
+    assert posts("Андрей Варичев возглавляет «Металлоинвест» с 2013 года.") == {
+        ("holdsPosition", "person/andrei-varichev", "position/head-metalloinvest"),
+        ("worksFor", "person/andrei-varichev", "organization/metalloinvest"),
+    }
+    assert posts("Компанию «Казахтелеком» возглавил Ерлан Садыков.") == {
+        ("holdsPosition", "person/erlan-sadykov", "position/head-kazakhtelekom"),
+        ("worksFor", "person/erlan-sadykov", "organization/kazakhtelekom"),
+    }
+    assert posts("Делегацию возглавил Мурат Нуртлеу.") == set()

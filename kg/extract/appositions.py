@@ -34,6 +34,8 @@ SKIP_POS = {"ADJ", "NOUN", "PROPN", "ADP", "CCONJ", "DET", "NUM"}
 SMALL = {"of", "and", "the"}
 # «председатель КНР» is China's head of state: the same post as «президент Китая».
 HEAD_OF_STATE = {("председатель", "Country"): "президент"}
+HEAD_VERBS = {"возглавлять", "возглавить"}
+HEADED = {"Organization", "MediaOutlet", "InternationalOrganization"}
 CITIZENS = {"гражданин", "гражданка", "подданный", "подданная", "уроженец", "уроженка"}
 # Posts a country adjective places in that country («казахстанский президент», «британский премьер»), where it
 # says only where someone is from for the rest («казахстанский эксперт»).
@@ -60,6 +62,7 @@ class Apposition:
     sentence: int
     role_span: tuple[int, int]
     person_span: tuple[int, int]
+    rule: str = "apposition"
 
 
 def find_appositions(
@@ -76,7 +79,28 @@ def find_appositions(
                 before = _before(sentence, s, first, mention, index, gazetteer)
                 after = _after(sentence, s, first, stop, mention, index)
                 found += [appo for appo in (before, after) if appo is not None]
-        found += _listed(sentence, s, index, gazetteer)
+        found += _listed(sentence, s, index, gazetteer) + _heads(sentence, s, index)
+    return found
+
+
+def _heads(sentence: Sentence, s: int, index: MentionIndex) -> list[Apposition]:
+    """A person said to head an organisation, with the verb between them either way round («Андрей Варичев
+    возглавляет «Металлоинвест»», «Компанию «Казахтелеком» возглавил Ерлан Садыков»): its head."""
+    tokens = sentence.tokens
+    found = []
+    for i, verb in enumerate(tokens):
+        if verb.lemma not in HEAD_VERBS or verb.pos != "VERB":
+            continue
+        before = index.ending_at(s, i - (i > 1 and tokens[i - 1].text in CLOSING_QUOTES))
+        after = index.starting_at(s, i + 1 + (i + 1 < len(tokens) and tokens[i + 1].text in OPENING_QUOTES))
+        if before is None or after is None:
+            continue
+        person, org = (before[2], after[2]) if before[2].cls == PERSON else (after[2], before[2])
+        if person.cls != PERSON or org.cls not in HEADED or {person.origin, org.origin} & {"coref", "demonym"}:
+            continue
+        start, stop = min(person.start, org.start), max(person.stop, org.stop)
+        found.append(Apposition(person.iri, "глава", org, "", (0, 0), start, stop, s, (verb.start, verb.stop),
+                                (person.start, person.stop), "heads-organisation"))
     return found
 
 
@@ -321,14 +345,14 @@ def apposition_facts(
     relations: list[Relation] = []
     nodes: dict[str, Node] = {}
     for appo in appositions:
-        ev = Evidence(appo.sentence, appo.start, appo.stop, "apposition", 0.9, args=(appo.person_span, appo.role_span))
+        ev = Evidence(appo.sentence, appo.start, appo.stop, appo.rule, 0.9, args=(appo.person_span, appo.role_span))
         org = entities.get(appo.org.iri) if appo.org is not None else None
         org_span = (appo.org.start, appo.org.stop) if appo.org is not None else appo.nationality_span
         if org is None and appo.role in STATE_POSTS:  # «российский президент»: the President of Russia
             org = entities.get(appo.nationality)
         role = HEAD_OF_STATE.get((appo.role, org.cls), appo.role) if org is not None else appo.role
         if role == "член" and org is not None:
-            member_ev = Evidence(appo.sentence, appo.start, appo.stop, "apposition", 0.85,
+            member_ev = Evidence(appo.sentence, appo.start, appo.stop, appo.rule, 0.85,
                                  args=(appo.person_span, org_span))
             relations.append(Relation(appo.person, "memberOf", org.iri, member_ev))
             continue
@@ -339,7 +363,7 @@ def apposition_facts(
             nodes[position.iri] = position
             relations.append(Relation(appo.person, "holdsPosition", position.iri, ev))
             # The whole apposition is the head: corpora put a workplace on the name or on the post's words.
-            org_ev = Evidence(appo.sentence, appo.start, appo.stop, "apposition", 0.85,
+            org_ev = Evidence(appo.sentence, appo.start, appo.stop, appo.rule, 0.85,
                               args=((appo.start, appo.stop), org_span))
             relations.append(Relation(appo.person, "worksFor", org.iri, org_ev))
         else:
