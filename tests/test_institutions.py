@@ -48,3 +48,17 @@ def test_a_city_name_in_quotes_that_ner_calls_an_organisation_is_the_organisatio
         ("Астану", "City", "wd/Q1520"),
     ]
     assert headquarters(ctx, text) == {("organization/barselona", "wd/Q29", "country-adjective-before-organisation")}
+
+
+def test_a_person_or_country_said_to_be_a_member_is_one(ctx: Context) -> None:
+    def members(text: str) -> set[tuple[str, str]]:
+        result = process(Document(id="t", text=text), ctx)
+        return {(r.subject.removeprefix(ID), r.object.removeprefix(ID)) for r in result.relations
+                if r.predicate == "memberOf"}
+
+    assert members("Ли Пэн был превосходным членом Коммунистической партии Китая.") == {
+        ("person/li-pen", "organization/kommunisticheskaia-partiia-kitaia")}
+    assert members("Иван Петров стал членом совета директоров «Казахтелекома».") == {
+        ("person/ivan-petrov", "organization/kazakhtelekom")}
+    assert members("Казахстан является членом ЕАЭС.") == {("wd/Q232", "internationalorganization/eaes")}
+    assert members("Иван Петров был членом делегации.") == set()

@@ -79,8 +79,39 @@ def find_appositions(
                 before = _before(sentence, s, first, mention, index, gazetteer)
                 after = _after(sentence, s, first, stop, mention, index)
                 found += [appo for appo in (before, after) if appo is not None]
-        found += _listed(sentence, s, index, gazetteer) + _heads(sentence, s, index)
+        found += _listed(sentence, s, index, gazetteer) + _heads(sentence, s, index) + _members(sentence, s, index)
     return found
+
+
+def _members(sentence: Sentence, s: int, index: MentionIndex) -> list[Apposition]:
+    """A person or country said to be a member of an organisation («Ли Пэн был превосходным членом Коммунистической
+    партии Китая», «Иван Петров является членом партии «Аманат»», «Казахстан является членом ЕАЭС»)."""
+    tokens = sentence.tokens
+    found = []
+    for i, noun in enumerate(tokens):
+        if noun.lemma != "член" or noun.pos != "NOUN" or noun.feat("Number") == "Plur":
+            continue
+        k = i + 1  # «членом [совета директоров] [«]Казахтелекома»»
+        while k < min(len(tokens), i + 4) and tokens[k].pos in {"NOUN", "ADJ"} and index.starting_at(s, k) is None:
+            k += 1
+        after = index.starting_at(s, k + (k < len(tokens) and tokens[k].text in OPENING_QUOTES))
+        j = i - 1
+        while j >= 0 and tokens[j].pos == "ADJ":
+            j -= 1
+        if after is None or after[2].cls not in HEADED or j < 1 or not _is_copula(tokens[j]):
+            continue
+        before = index.ending_at(s, j)
+        if before is None or before[2].cls not in {PERSON, COUNTRY} or before[2].origin in {"coref", "demonym"}:
+            continue
+        person, org = before[2], after[2]
+        found.append(Apposition(person.iri, "член", org, "", (0, 0), person.start, org.stop, s,
+                                (noun.start, noun.stop), (person.start, person.stop), "member-of-organisation"))
+    return found
+
+
+def _is_copula(token: Token) -> bool:
+    """«был», «является», «стал» or a dash: what says the words after it are what the name before it is."""
+    return token.lemma in {"быть", "являться", "стать"} or token.text in {"—", "–"}
 
 
 def _heads(sentence: Sentence, s: int, index: MentionIndex) -> list[Apposition]:
