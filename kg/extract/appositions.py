@@ -1,6 +1,8 @@
-"""Appositions before a name: «президента Китая Си Цзиньпина», «казахстанский блогер Расул Рысмамбетов».
+"""Appositions before a name: «президента Китая Си Цзиньпина», «казахстанский блогер Расул Рысмамбетов»; after it
+(«Нурлан Ахметов, директор порта Актау»); over a list («президенты Казахстана и Китая …»); and the same said with
+a verb («возглавляет «Металлоинвест»», «является членом партии «Аманат»»).
 
-They give a person's post (a Position in an organisation or country), occupation and nationality.
+They give a person's post (a Position in an organisation or country), occupation, membership and nationality.
 """
 
 from __future__ import annotations
