@@ -103,6 +103,9 @@ def test_khorgos(gazetteer):
     ("ШОС", "InternationalOrganization", ""), ("СНГ", "InternationalOrganization", ""),
     ("El.kz", "MediaOutlet", ""), ("Один пояс, один путь", "Initiative", ""), ("юань", "Currency", ""),
     ("тенге", "Currency", ""), ("Касым-Жомарт Токаев", "Person", ""), ("Владимир Путин", "Person", ""),
+    ("ВТО", "InternationalOrganization", ""), ("АБИИ", "InternationalOrganization", ""),
+    ("Евразийская экономическая комиссия", "InternationalOrganization", ""),
+    ("Организация тюркских государств", "InternationalOrganization", ""),
 ])
 def test_curated_entries(gazetteer, name, cls, qid):
     found = entry(gazetteer, name)
@@ -153,6 +156,9 @@ def test_facts_leave_out_match_data(gazetteer):
      [("Шёлкового пути", "Шёлковый путь"), ("Пояс и путь", "Один пояс, один путь")]),
     ("Лидеры США и Объединённых Арабских Эмиратов.",
      [("США", "США"), ("Объединённых Арабских Эмиратов", "ОАЭ")]),
+    ("Кредит Азиатского банка инфраструктурных инвестиций и саммит Организации тюркских государств.",
+     [("Азиатского банка инфраструктурных инвестиций", "АБИИ"),
+      ("Организации тюркских государств", "Организация тюркских государств")]),
 ])
 def test_matches_any_case_form(gazetteer, lemmatizer, text, expected):
     assert found(gazetteer, text, lemmatizer) == expected
