@@ -62,3 +62,14 @@ def test_a_person_or_country_said_to_be_a_member_is_one(ctx: Context) -> None:
         ("person/ivan-petrov", "organization/kazakhtelekom")}
     assert members("Казахстан является членом ЕАЭС.") == {("wd/Q232", "internationalorganization/eaes")}
     assert members("Иван Петров был членом делегации.") == set()
+
+
+def test_where_the_text_puts_a_head_office(ctx: Context) -> None:
+    rule = "head-office"
+    assert headquarters(ctx, "Проекты финансирует Азиатский банк инфраструктурных инвестиций, штаб-квартира которого "
+                             "находится в Пекине.") == {("internationalorganization/abii", "wd/Q956", rule)}
+    assert headquarters(ctx, "Штаб-квартира ШОС находится в Пекине.") == {
+        ("internationalorganization/shos", "wd/Q956", rule)}
+    assert headquarters(ctx, "Компания «КазМунайГаз» со штаб-квартирой в Астане увеличила добычу.") == {
+        ("organization/kazmunaigaz", "wd/Q1520", rule)}
+    assert headquarters(ctx, "Штаб-квартира компании пострадала в Алматы.") == set()

@@ -7,7 +7,8 @@ from dataclasses import replace
 
 from natasha import MorphVocab
 
-from kg.extract.spans import OPENING_QUOTES, MentionIndex, TokenSpan
+from kg.extract.places import LIES
+from kg.extract.spans import CLOSING_QUOTES, OPENING_QUOTES, MentionIndex, TokenSpan
 from kg.morph import fold, genitive
 from kg.types import ORGANIZATION, AnnotatedDocument, Evidence, Mention, Relation, Token
 
@@ -109,6 +110,7 @@ def headquarters(adoc: AnnotatedDocument, mentions: list[Mention]) -> list[Relat
                           args=((org.start, org.stop), (place.start, place.stop)))
             relations.append(Relation(org.iri, "headquarteredIn", place.iri, ev))
     index = MentionIndex(adoc.sentences, mentions)
+    relations += _head_offices(adoc, index)
     for s, sentence in enumerate(adoc.sentences):
         spans = index.in_sentence(s)
         for first, stop, country in spans:
@@ -120,6 +122,43 @@ def headquarters(adoc: AnnotatedDocument, mentions: list[Mention]) -> list[Relat
                               args=((org.start, org.stop), (country.start, country.stop)))
                 relations.append(Relation(org.iri, "headquarteredIn", country.iri, ev))
     return relations
+
+
+def _head_offices(adoc: AnnotatedDocument, index: MentionIndex) -> list[Relation]:
+    """`organisation kg:headquarteredIn place` where the text says where its head office is («АБИИ, штаб-квартира
+    которого находится в Пекине», «банк со штаб-квартирой в Пекине», «штаб-квартира ШОС находится в Пекине»)."""
+    relations = []
+    for s, sentence in enumerate(adoc.sentences):
+        tokens = sentence.tokens
+        for i, token in enumerate(tokens):
+            if token.lemma != "штаб-квартира":
+                continue
+            owner = index.starting_at(s, i + 1)
+            if owner is None or owner[2].cls not in ORGANISATIONS | {"InternationalOrganization"}:
+                end = i  # «АБИИ, штаб-квартира …», ««КазМунайГаз» со штаб-квартирой …»
+                while end > 0 and tokens[end - 1].text.lower() in {",", "со", "с", *CLOSING_QUOTES}:
+                    end -= 1
+                owner = index.ending_at(s, end)
+            place = _place_of_office(tokens, s, i + 1, index)
+            if owner is None or place is None or owner[2].cls not in ORGANISATIONS | {"InternationalOrganization"}:
+                continue
+            org = owner[2]
+            start, stop = min(org.start, token.start), max(place.stop, org.stop)
+            ev = Evidence(s, start, stop, "head-office", 0.85, args=((org.start, org.stop), (place.start, place.stop)))
+            relations.append(Relation(org.iri, "headquarteredIn", place.iri, ev))
+    return relations
+
+
+def _place_of_office(tokens: tuple[Token, ...], s: int, j: int, index: MentionIndex) -> Mention | None:
+    """The place named after «в» within a few words of a head office («… которого находится в Пекине»), with no
+    other verb than one of lying between."""
+    for k in range(j, min(len(tokens) - 1, j + 6)):
+        if tokens[k].pos == "VERB" and tokens[k].lemma not in LIES:
+            return None
+        if tokens[k].text.lower() in {"в", "во"}:
+            span = index.starting_at(s, k + 1)
+            return span[2] if span is not None and span[2].cls in PLACES else None
+    return None
 
 
 def _organisation_after(tokens: tuple[Token, ...], first: int, stop: int, spans: list[TokenSpan]) -> Mention | None:
