@@ -18,7 +18,6 @@ machine, `kg push` the result to a SPARQL 1.1 store.
 from __future__ import annotations
 
 import asyncio
-import hashlib
 from collections.abc import Iterable, Iterator
 from functools import cache
 from itertools import chain, islice
@@ -30,6 +29,7 @@ import kg
 from kg import malloc
 from kg.batching import batches
 from kg.pipeline import ANNOTATE_BATCH, Context, Outcome, build_batch, load_context
+from kg.release import digest
 from kg.store import ONTOLOGY_DIR
 from kg.types import Document
 
@@ -47,10 +47,7 @@ def release() -> str:
     package = Path(kg.__file__).parent
     files = [(package, path) for path in sorted(package.rglob("*.py"))]
     files += [(ONTOLOGY_DIR, path) for path in sorted(ONTOLOGY_DIR.rglob("*.ttl"))]
-    digest = hashlib.sha256()
-    for root, path in files:
-        digest.update(f"{path.relative_to(root)}\0".encode() + path.read_bytes())
-    return digest.hexdigest()
+    return digest(files)
 
 
 class ContextPlugin(WorkerPlugin):

@@ -20,7 +20,7 @@ from typing import TextIO
 from pyoxigraph import Literal, NamedNode, Quad
 from tqdm import tqdm
 
-from kg import dataset, descriptions, export, malloc, pagecache, rdf, store
+from kg import dataset, descriptions, export, malloc, pagecache, rdf, release, store
 from kg import gazetteer as gazetteer_module
 from kg.annotate import NLP, annotate, annotate_many, load_nlp
 from kg.batching import batches
@@ -194,7 +194,8 @@ def build(
     """Build the knowledge graph of `paths` into `out`: the store, RDF files, HTML graph and report.
 
     Only documents that are new or whose text changed since the store in `out` was built are processed
-    (`report.documents`); unchanged ones are counted in `report.skipped`. With `prune`, the graphs of documents
+    (`report.documents`); unchanged ones are counted in `report.skipped`, unless the store was built by a kg that
+    extracts otherwise (`kg.release`), when every document is processed again. With `prune`, the graphs of documents
     not in `paths` are dropped. Documents are processed here (`workers=1`, with `ctx` if given), in a pool of
     `workers` processes, or on the Dask cluster at `dask`.
     """
@@ -206,6 +207,7 @@ def build(
     # and so are what its void.ttl read of the store and what its page read of the documents, when it kept them
     described, sealed = dataset.unseal(out, last), pagecache.unseal(out, last)
     export.unstamp(out)
+    rebuilt = not release.holds(out)  # graphs another kg extracted are extracted again, every one
     changes = pagecache.Changes()
     stored = store.Reopening(out / "store")
     # The store is not passed in: `stored` closes and reopens it, which a reference held elsewhere would stop.
@@ -223,7 +225,7 @@ def build(
         # dump reads more slowly (bench/results.md). A batch short of BATCH is the last, loaded once the workers
         # are done.
         threads = 1 if workers > 1 and not dask else 2
-        with closing(_outcomes(_changed(items, stored, report, replaced), ctx, workers, dask)) as outcomes:
+        with closing(_outcomes(_changed(items, stored, report, replaced, rebuilt), ctx, workers, dask)) as outcomes:
             for batch in batches(outcomes, BATCH):
                 pending.touch()
                 _load(stored, batch, report, loaded, threads if len(batch) == BATCH else 2, spool, replaced, unnamed)
@@ -247,6 +249,7 @@ def build(
             _write_report(db, out, report, *previous, started=started_at, described=described)
         pending.unlink(missing_ok=True)
     del db  # closed, so that its files are final when they are stamped
+    release.record(out)
     record = export.stamp(out)
     dataset.seal(out, record)  # void.ttl was written from what the store holds now, and that was kept
     if sealed:
@@ -290,15 +293,17 @@ def _changed(
     stored: store.Reopening,
     report: BuildReport,
     replaced: set[str],
+    rebuilt: bool,
 ) -> Iterator[Document]:
     """The documents to (re)build; ingest errors and unchanged documents are counted in the report, and the ids
-    of documents whose stored graph will be replaced are added to `replaced`."""
+    of documents whose stored graph will be replaced are added to `replaced`. With `rebuilt`, no document is
+    unchanged: each stored graph is replaced."""
     for item in items:
         if isinstance(item, IngestError):
             _fail(report, item)
             continue
         built = _built(stored.db, item)
-        if built:
+        if built and not rebuilt:
             report.skipped += 1
             continue
         if built is not None:

@@ -32,6 +32,7 @@ from kg.distributed import ContextPlugin, OtherRelease, release
 from kg.ingest import read_documents
 from kg.pipeline import build
 from kg.rdf import TYPE
+from kg.release import RECORD, holds, of_graphs
 from kg.types import Document
 from kg.vocab import ENTITIES_GRAPH, ID, ONTOLOGY_GRAPH, doc_graph
 
@@ -454,6 +455,24 @@ def test_an_unchanged_corpus_is_skipped_without_loading_models(
     assert {name: (out / name).stat().st_mtime_ns for name in GRAPH_OUTPUTS} == written_at  # not rewritten
     _same_files(out, examples_build, GRAPH_OUTPUTS)
     assert export.built(out / "store") == out  # the store was opened and changed nothing: kg export reads the files
+
+
+def test_graphs_another_kg_extracted_are_extracted_again(
+    ctx: pipeline.Context, examples_build: Path, tmp_path: Path
+) -> None:
+    """An output whose store another kg built (its recorded release differs, or it has none) has every document
+    extracted again, its graph replaced, and the files as a fresh build writes them; the next build skips all."""
+    out = tmp_path / "out"
+    shutil.copytree(examples_build, out)
+    assert (out / RECORD).read_text().strip() == of_graphs()
+    (out / RECORD).write_text("another kg\n")
+    report = build([EXAMPLES], out, ctx=ctx, progress=False)
+    assert (report.documents, report.skipped, report.failed) == (7, 0, 0)
+    assert holds(out)
+    _same_files(out, examples_build, GRAPH_OUTPUTS)
+    (out / RECORD).unlink()
+    assert (build([EXAMPLES], out, ctx=ctx, progress=False).documents, holds(out)) == (7, True)
+    assert (build([EXAMPLES], out, ctx=ctx, progress=False).skipped) == 7
 
 
 def test_a_changed_document_has_its_graph_replaced(ctx: pipeline.Context, examples_build: Path, tmp_path: Path) -> None:
