@@ -36,9 +36,10 @@ def find_mentions(adoc: AnnotatedDocument, gazetteer: Gazetteer) -> list[Mention
     tokens = [t for sentence in adoc.sentences for t in sentence.tokens]
     starts = [t.start for t in tokens]
     initial = {next((t.start for t in s.tokens if t.pos != "PUNCT"), -1) for s in adoc.sentences}
+    sentence_stops = [s.stop for s in adoc.sentences]
     for raw in adoc.spans:
         span = _trimmed(raw, tokens, starts, initial)
-        if span is None or not _plausible(span):
+        if span is None or not _plausible(span) or _crosses_sentences(span, sentence_stops):
             continue
         overlapping = [m for m in known if m.start < span.stop and span.start < m.stop]
         named = [m for m in overlapping if (m.start, m.stop) == (span.start, span.stop)]
@@ -155,6 +156,13 @@ def _trimmed(span: NerSpan, tokens: list[Token], starts: list[int], initial: set
         return NerSpan(rest.start, span.stop, span.type, span.text[rest.start - span.start :],
                        span.normal.split(" ", 1)[1])
     return span
+
+
+def _crosses_sentences(span: NerSpan, sentence_stops: list[int]) -> bool:
+    """Whether a span runs from one sentence into the next, as NER, which reads the whole text, may read a heading
+    and the sentence after it as one name."""
+    first = bisect.bisect_right(sentence_stops, span.start)
+    return first < len(sentence_stops) and span.stop > sentence_stops[first]
 
 
 def _plausible(span: NerSpan) -> bool:
