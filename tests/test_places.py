@@ -108,9 +108,23 @@ def test_a_towns_name_inside_a_persons_name_is_no_mention_of_the_town(ctx: Conte
                                                           ("Андрей Воробьёв", "Person")]
 
 
-def test_a_ner_span_running_from_a_heading_into_the_text_names_nothing(ctx: Context) -> None:
-    """natasha's NER reads «Космос\\n\\nКазахстан» as one place; a mention lies within its sentence (the shapes say
-    so), and the gazetteer still finds Kazakhstan."""
-    text = "Космос\n\nКазахстан располагает значительными запасами сырья, а Китай — технологиями его переработки."
+def test_a_ner_span_running_from_a_headline_into_the_text_is_cut_at_its_sentences_end(ctx: Context) -> None:
+    """natasha's NER reads «Кронпринц Нарухито\nВерхняя» as one name and «Космос\n\nКазахстан» as one place; a
+    mention lies within its sentence (the shapes say so): cut there, the first is the crown prince, the second a
+    dictionary word opening a sentence, which names nothing, and the gazetteer still finds Kazakhstan."""
+    headline = ("Император Акихито с президентом Аргентины Маурисио Макри и его супругой Хулианой Авада 20 мая 2017 "
+                "года\nКронпринц Нарухито\nВерхняя палата парламента Японии 9 июня 2017 года приняла закон.")
+    result = process(Document(id="t", text=headline), ctx)
+    assert ("Нарухито", "Person") in {(m.text, m.cls) for m in result.mentions}
+    text = "Космос\n\nКазахстан располагает запасами сырья, а Китай — технологиями его переработки."
     result = process(Document(id="t", text=text), ctx)
     assert [(m.text, m.cls) for m in result.mentions] == [("Казахстан", "Country"), ("Китай", "Country")]
+
+
+def test_marks_opening_a_ner_span_are_not_part_of_the_name(ctx: Context) -> None:
+    """«• • Топалов — Нисипяну 1:0»: natasha's span opens with the bullets; the name, its label and IRI do not."""
+    text = "На Землю вернулся турист Денис Тито. • • Топалов — Нисипяну 1:0 в первой партии."
+    result = process(Document(id="t", text=text), ctx)
+    assert ("Топалов", "Person", "Топалов", ID + "person/topalov") in {
+        (m.text, m.cls, m.normal, m.iri) for m in result.mentions}
+    assert {e.label_ru for e in result.entities if e.iri == ID + "person/topalov"} == {"Топалов"}

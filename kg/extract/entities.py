@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import bisect
+import re
 from dataclasses import replace
 
 from kg.extract.places import kind_of_place
@@ -26,6 +27,7 @@ from kg.types import (
 
 NER_CLASS = {"PER": PERSON, "ORG": ORGANIZATION, "LOC": PLACE}
 PLACES = {COUNTRY, CITY, REGION, PLACE}
+LEADING_MARKS = re.compile(r"^[\W_]+")
 GENERIC_ORGS = {"сми", "интернет", "сеть", "сети", "соцсети"}
 
 
@@ -38,8 +40,9 @@ def find_mentions(adoc: AnnotatedDocument, gazetteer: Gazetteer) -> list[Mention
     initial = {next((t.start for t in s.tokens if t.pos != "PUNCT"), -1) for s in adoc.sentences}
     sentence_stops = [s.stop for s in adoc.sentences]
     for raw in adoc.spans:
-        span = _trimmed(raw, tokens, starts, initial)
-        if span is None or not _plausible(span) or _crosses_sentences(span, sentence_stops):
+        span = _in_its_sentence(raw, tokens, starts, sentence_stops)
+        span = _trimmed(span, tokens, starts, initial) if span is not None else None
+        if span is None or not _plausible(span):
             continue
         overlapping = [m for m in known if m.start < span.stop and span.start < m.stop]
         named = [m for m in overlapping if (m.start, m.stop) == (span.start, span.stop)]
@@ -142,11 +145,17 @@ def _ner_mention(
 
 
 def _trimmed(span: NerSpan, tokens: list[Token], starts: list[int], initial: set[int]) -> NerSpan | None:
-    """The span without a leading role noun («Энергетик Даурен Абдрахманов»), or None when it is one
-    sentence-initial dictionary word («Жители», «Сухой»)."""
+    """The span without leading marks («• • Топалов») or a leading role noun («Энергетик Даурен Абдрахманов»), or
+    None when it is one sentence-initial dictionary word («Жители», «Сухой»)."""
     first = bisect.bisect_left(starts, span.start)
     stop = bisect.bisect_left(starts, span.stop)
     inside = tokens[first:stop]
+    marks = next((i for i, t in enumerate(inside) if any(c.isalnum() for c in t.text)), len(inside))
+    if 0 < marks < len(inside):
+        rest = inside[marks]
+        span = NerSpan(rest.start, span.stop, span.type, span.text[rest.start - span.start :],
+                       LEADING_MARKS.sub("", span.normal))
+        inside = inside[marks:]
     if len(inside) == 1 and inside[0].common and inside[0].start in initial:
         return None
     if len(inside) == 1 and inside[0].pos == "ADJ" and span.type == "LOC":
@@ -158,11 +167,21 @@ def _trimmed(span: NerSpan, tokens: list[Token], starts: list[int], initial: set
     return span
 
 
-def _crosses_sentences(span: NerSpan, sentence_stops: list[int]) -> bool:
-    """Whether a span runs from one sentence into the next, as NER, which reads the whole text, may read a heading
-    and the sentence after it as one name."""
-    first = bisect.bisect_right(sentence_stops, span.start)
-    return first < len(sentence_stops) and span.stop > sentence_stops[first]
+def _in_its_sentence(span: NerSpan, tokens: list[Token], starts: list[int], sentence_stops: list[int]
+                     ) -> NerSpan | None:
+    """The span cut at the end of the sentence it begins in: NER reads the whole text and may run a headline's
+    last name into the next line («Кронпринц Нарухито\nВерхняя»), where a mention must lie within its sentence."""
+    at = bisect.bisect_right(sentence_stops, span.start)
+    if at == len(sentence_stops) or span.stop <= sentence_stops[at]:
+        return span
+    inside = tokens[bisect.bisect_left(starts, span.start) : bisect.bisect_left(starts, span.stop)]
+    kept = [t for t in inside if t.stop <= sentence_stops[at]]
+    if not kept:
+        return None
+    text = span.text[: kept[-1].stop - span.start]
+    words = span.normal.split()
+    normal = " ".join(words[: len(kept)]) if len(words) == len(inside) else text
+    return NerSpan(span.start, kept[-1].stop, span.type, text, normal)
 
 
 def _plausible(span: NerSpan) -> bool:
