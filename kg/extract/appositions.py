@@ -143,9 +143,11 @@ def _listed(sentence: Sentence, s: int, index: MentionIndex, gazetteer: Gazettee
     Касым-Жомарт Токаев и Си Цзиньпин»)."""
     tokens = sentence.tokens
     found = []
+    role = None
     for i in range(len(tokens)):
-        role = match_role(tokens, i)
-        if role is None or not _plural(tokens[role[0] - 1]) or (i and match_role(tokens, i - 1)):
+        # A role that starts a token earlier is the longer phrase («генеральные директора»): this one is inside it.
+        inside, role = role is not None, match_role(tokens, i)
+        if role is None or inside or not _plural(tokens[role[0] - 1]):
             continue
         role_stop, key = role
         orgs, j = _coordinated(tokens, s, role_stop, index, ORG_CLASSES)

@@ -7,6 +7,7 @@ from dataclasses import replace
 
 from natasha import MorphVocab
 
+from kg.extract.appositions import HEADED
 from kg.extract.places import LIES
 from kg.extract.spans import CLOSING_QUOTES, OPENING_QUOTES, MentionIndex, TokenSpan
 from kg.morph import fold, genitive
@@ -134,13 +135,13 @@ def _head_offices(adoc: AnnotatedDocument, index: MentionIndex) -> list[Relation
             if token.lemma != "штаб-квартира":
                 continue
             owner = index.starting_at(s, i + 1)
-            if owner is None or owner[2].cls not in ORGANISATIONS | {"InternationalOrganization"}:
+            if owner is None or owner[2].cls not in HEADED:
                 end = i  # «АБИИ, штаб-квартира …», ««КазМунайГаз» со штаб-квартирой …»
                 while end > 0 and tokens[end - 1].text.lower() in {",", "со", "с", *CLOSING_QUOTES}:
                     end -= 1
                 owner = index.ending_at(s, end)
             place = _place_of_office(tokens, s, i + 1, index)
-            if owner is None or place is None or owner[2].cls not in ORGANISATIONS | {"InternationalOrganization"}:
+            if owner is None or place is None or owner[2].cls not in HEADED:
                 continue
             org = owner[2]
             start, stop = min(org.start, token.start), max(place.stop, org.stop)
